@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.roles import user_roles
+from accounts.selectors import token_of, tokens_of
+from accounts.serializers import MeOut, TokenIssuedOut, TokenIssueIn, TokenOut
+from accounts.services import token_issue, token_revoke
+
+
+class MeApi(APIView):
+    @extend_schema(responses=MeOut)
+    def get(self, request: Request) -> Response:
+        user = request.user
+        roles = sorted(role.value for role in user_roles(user))
+        return Response(MeOut({"id": user.pk, "username": user.get_username(), "roles": roles}).data)
+
+
+class TokenListApi(APIView):
+    @extend_schema(responses=TokenOut(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(TokenOut(tokens_of(user=request.user), many=True).data)
+
+    @extend_schema(request=TokenIssueIn, responses={201: TokenIssuedOut})
+    def post(self, request: Request) -> Response:
+        given = TokenIssueIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        issued = token_issue(user=request.user, name=given.validated_data["name"], actor=request.user)
+        body = {**TokenOut(issued.token).data, "token": issued.plaintext}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenRevokeApi(APIView):
+    @extend_schema(request=None, responses=TokenOut)
+    def delete(self, request: Request, token_id: int) -> Response:
+        token = token_revoke(token=token_of(user=request.user, token_id=token_id), actor=request.user)
+        return Response(TokenOut(token).data)

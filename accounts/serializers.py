@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.models import ApiToken
+
+
+class TokenOut(serializers.ModelSerializer[ApiToken]):
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "revoked_at", "active"]
+        read_only_fields = fields
+
+
+class TokenIssueIn(serializers.Serializer[None]):
+    name = serializers.CharField(max_length=100)
+
+
+class TokenIssuedOut(TokenOut):
+    token = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
+
+    class Meta(TokenOut.Meta):
+        fields = [*TokenOut.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class MeOut(serializers.Serializer[None]):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,71 @@
+"""The append-only audit log.
+
+Rows are never updated or deleted: database triggers (see triggers.py) refuse it on PostgreSQL and
+SQLite, and the hash chain (see chain.py) makes any edit made around the triggers detectable.
+Writes go only through `audit.services.audit_record`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from audit.actions import AuditAction
+from audit.chain import EntryRecord
+
+
+class AuditEntry(models.Model):
+    seq = models.BigIntegerField(primary_key=True, help_text="Gapless position in the chain, from 1.")
+    created_at = models.DateTimeField()
+    # No database constraint: deleting a user must not be blocked by (or cascade into) the trail;
+    # actor_label keeps who it was.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=100)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        db_table = "audit_entry"
+        ordering = ["seq"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+            models.Index(fields=["action"], name="audit_action_idx"),
+            models.Index(fields=["created_at"], name="audit_created_idx"),
+            models.Index(fields=["actor"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
+
+    def as_record(self) -> EntryRecord:
+        return EntryRecord(
+            seq=self.seq,
+            time=self.created_at,
+            actor_id=None if self.actor_id is None else str(self.actor_id),
+            actor_label=self.actor_label,
+            action=self.action,
+            target_type=self.target_type,
+            target_id=self.target_id,
+            data=self.data,
+            prev_hash=self.prev_hash,
+            entry_hash=self.entry_hash,
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("audit entries are append-only")
+        super().save(*args, **kwargs)

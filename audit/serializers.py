@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from audit.actions import AuditAction
+from audit.models import AuditEntry
+
+
+class AuditEntryOut(serializers.ModelSerializer[AuditEntry]):
+    actor_id = serializers.IntegerField(allow_null=True, read_only=True)
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "seq", "created_at", "actor_id", "actor_label", "action", "target_type", "target_id",
+            "data", "prev_hash", "entry_hash",
+        ]
+        read_only_fields = fields
+
+
+class AuditEntryFilterIn(serializers.Serializer[None]):
+    actor_id = serializers.IntegerField(required=False, min_value=1)
+    action = serializers.ChoiceField(choices=AuditAction.choices, required=False)
+    target_type = serializers.CharField(required=False, max_length=100)
+    target_id = serializers.CharField(required=False, max_length=100)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+
+
+class ChainReportOut(serializers.Serializer[None]):
+    ok = serializers.BooleanField()
+    entries_checked = serializers.IntegerField()
+    head_seq = serializers.IntegerField()
+    head_hash = serializers.CharField()
+    first_bad_seq = serializers.IntegerField(allow_null=True)
+    problem = serializers.CharField(allow_null=True)
+    details = serializers.DictField()

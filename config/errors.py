@@ -1,0 +1,162 @@
+"""One error body for the whole API.
+
+Every failure answers `{"error": {"code": ..., "message": ..., "detail": {...}}}`. `code` is a
+stable machine-readable value from ErrorCode: clients branch on it, never on the message. Services
+raise DomainError subclasses; DRF's own exceptions are translated here; anything else is left to
+Django's 500 handling (see `server_error`), so a bug is never disguised as a client error.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorCode(models.TextChoices):
+    MALFORMED_JSON = "malformed_json", "The request body is not valid JSON"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", "The request body has an unsupported type"
+    VALIDATION_FAILED = "validation_failed", "One or more fields are invalid"
+    NOT_AUTHENTICATED = "not_authenticated", "Authentication credentials were not provided"
+    INVALID_TOKEN = "invalid_token", "The API token is unknown, malformed or revoked"
+    PERMISSION_DENIED = "permission_denied", "You may not perform this action"
+    NOT_FOUND = "not_found", "No such object, or not one you may see"
+    METHOD_NOT_ALLOWED = "method_not_allowed", "This method is not allowed here"
+    NOT_ACCEPTABLE = "not_acceptable", "No acceptable representation"
+    THROTTLED = "throttled", "Too many requests"
+    CONFLICT = "conflict", "The request conflicts with the current state"
+    BAD_REQUEST = "bad_request", "The request is malformed"
+    INTERNAL_ERROR = "internal_error", "An unexpected error occurred"
+
+
+class DomainError(Exception):
+    """A refusal raised by a service; carries its HTTP status and a stable code."""
+
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = ErrorCode.BAD_REQUEST
+
+    def __init__(self, message: str, *, code: str | None = None, detail: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.detail: dict[str, Any] = detail or {}
+
+
+class NotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = ErrorCode.NOT_FOUND
+
+
+class Forbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = ErrorCode.PERMISSION_DENIED
+
+
+class Conflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = ErrorCode.CONFLICT
+
+
+class Invalid(DomainError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = ErrorCode.VALIDATION_FAILED
+
+
+def error_body(code: str, message: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": str(code), "message": message, "detail": detail or {}}}
+
+
+def _drf_code(exc: drf_exceptions.APIException) -> str:
+    if isinstance(exc, drf_exceptions.ParseError):
+        return ErrorCode.MALFORMED_JSON
+    if isinstance(exc, drf_exceptions.AuthenticationFailed):
+        return ErrorCode.INVALID_TOKEN
+    if isinstance(exc, drf_exceptions.NotAuthenticated):
+        return ErrorCode.NOT_AUTHENTICATED
+    if isinstance(exc, drf_exceptions.PermissionDenied):
+        return ErrorCode.PERMISSION_DENIED
+    if isinstance(exc, drf_exceptions.NotFound):
+        return ErrorCode.NOT_FOUND
+    if isinstance(exc, drf_exceptions.MethodNotAllowed):
+        return ErrorCode.METHOD_NOT_ALLOWED
+    if isinstance(exc, drf_exceptions.UnsupportedMediaType):
+        return ErrorCode.UNSUPPORTED_MEDIA_TYPE
+    if isinstance(exc, drf_exceptions.NotAcceptable):
+        return ErrorCode.NOT_ACCEPTABLE
+    if isinstance(exc, drf_exceptions.Throttled):
+        return ErrorCode.THROTTLED
+    if isinstance(exc, drf_exceptions.ValidationError):
+        return ErrorCode.VALIDATION_FAILED
+    return ErrorCode.BAD_REQUEST
+
+
+def _drf_detail(exc: drf_exceptions.APIException) -> tuple[str, dict[str, Any]]:
+    if isinstance(exc, drf_exceptions.ValidationError):
+        full = exc.detail
+        fields = full if isinstance(full, dict) else {"non_field_errors": full}
+        return ErrorCode.VALIDATION_FAILED.label, {"fields": _plain(fields)}
+    return str(exc.detail), {}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.detail), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound(ErrorCode.NOT_FOUND.label)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    if not isinstance(exc, drf_exceptions.APIException):
+        return None  # Unknown: Django answers 500 through server_error below.
+    set_rollback()
+    if isinstance(exc, drf_exceptions.ParseError):
+        message, detail = "The request body is not valid JSON", {"reason": str(exc.detail)}
+    else:
+        message, detail = _drf_detail(exc)
+    headers: dict[str, str] = {}
+    if (auth_header := getattr(exc, "auth_header", None)) is not None:
+        headers["WWW-Authenticate"] = auth_header
+    if (wait := getattr(exc, "wait", None)) is not None:
+        headers["Retry-After"] = str(int(wait))
+    return Response(error_body(_drf_code(exc), message, detail), status=exc.status_code, headers=headers)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or request.path in {"/healthz", "/readyz"}
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body(ErrorCode.NOT_FOUND, "No such endpoint"), status=404)
+    from django.views.defaults import page_not_found as django_page_not_found
+
+    return django_page_not_found(request, exception or Http404())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(
+            error_body(ErrorCode.INTERNAL_ERROR, "An unexpected error occurred; it has been logged"),
+            status=500,
+        )
+    from django.views.defaults import server_error as django_server_error
+
+    return django_server_error(request)

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class LicensingConfig(AppConfig):
+    name = "licensing"
+    verbose_name = "Parties, works and licences"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.roles import register_role_provider
+        from licensing.selectors import membership_roles
+
+        register_role_provider(membership_roles)

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class LikenessConfig(AppConfig):
+    name = "likeness"
+    verbose_name = "Likenesses and their owners"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.roles import register_role_provider
+        from likeness.selectors import owner_roles
+
+        register_role_provider(owner_roles)

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class RenderConfig(AppConfig):
+    name = "render"
+    verbose_name = "Licensed renders"
+    default_auto_field = "django.db.models.BigAutoField"
