@@ -117,6 +117,8 @@ def _database_from_env() -> dict[str, Any]:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
+            # A file, not the in-memory default: tests of concurrent writers need real WAL locking.
+            "TEST": {"NAME": str(DATA_DIR / "test-db.sqlite3")},
         }
     scheme = urlsplit(url).scheme
     if scheme not in {"postgres", "postgresql", "pgsql"}:
@@ -149,6 +151,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve app static files (admin, API docs) straight from the packages until `collectstatic` has run.
+WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
 
