@@ -96,6 +96,9 @@ def _change_role(*, user: Any, role: Role, actor: Any, grant: bool) -> None:
                 user.groups.add(group)
             else:
                 user.groups.remove(group)
+            # Auditors review the trail in Django admin, which only admits staff.
+            user.is_staff = grant or user.is_superuser
+            user.save(update_fields=["is_staff"])
         else:
             user.is_superuser = grant
             user.is_staff = grant

@@ -32,11 +32,12 @@ def check_database() -> str:
 def check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "inline (no broker configured)"
-    from config.celery import app
+    from kombu import Connection
 
-    with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
-        return str(conn.transport_cls)
+    timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout) as conn:
+        conn.ensure_connection(max_retries=1, timeout=timeout)
+        return f"{conn.transport_cls} at {conn.as_uri()}"
 
 
 def check_storage() -> str:
