@@ -41,12 +41,25 @@ def normalise_data(data: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("audit data must be a JSON object")
     try:
         plain = json.loads(json.dumps(data, allow_nan=False))
-        rfc8785.dumps(plain)
+        rfc8785.dumps(plain)  # refuses what JCS cannot represent, before anything is written
     except (TypeError, ValueError, rfc8785.CanonicalizationError) as exc:
         raise ValueError(f"audit data is not canonical JSON: {exc}") from None
     if not isinstance(plain, dict):
         raise ValueError("audit data must be a JSON object")
     return plain
+
+
+def _document(*, seq: int, time: datetime, actor_id: str | None, actor_label: str, action: str,
+              target_type: str, target_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "v": FORMAT_VERSION,
+        "seq": seq,
+        "time": format_time(time),
+        "actor": {"id": actor_id, "label": actor_label},
+        "action": action,
+        "target": {"type": target_type, "id": target_id},
+        "data": data,
+    }
 
 
 def canonical_entry(
@@ -60,17 +73,36 @@ def canonical_entry(
     target_id: str,
     data: dict[str, Any],
 ) -> bytes:
-    return rfc8785.dumps(
-        {
-            "v": FORMAT_VERSION,
-            "seq": seq,
-            "time": format_time(time),
-            "actor": {"id": actor_id, "label": actor_label},
-            "action": action,
-            "target": {"type": target_type, "id": target_id},
-            "data": data,
-        }
-    )
+    return rfc8785.dumps(_document(seq=seq, time=time, actor_id=actor_id, actor_label=actor_label,
+                                   action=action, target_type=target_type, target_id=target_id, data=data))
+
+
+_SEQ_SLOT = ',"seq":0,'
+
+
+def canonical_entry_around_seq(
+    *,
+    time: datetime,
+    actor_id: str | None,
+    actor_label: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    data: dict[str, Any],
+) -> tuple[str, str]:
+    """The canonical entry split where its seq goes: `head + str(seq) + tail` is `canonical_entry`.
+
+    This lets the expensive canonicalisation happen before the append lock is taken, and lets the
+    database fill in the seq inside the lock. JCS orders keys, so the top-level "seq" comes after
+    "data" and before "target", "time" and "v"; only those (whose strings escape every quote) follow
+    it, so the last `,"seq":0,` in the text is the top-level one even if `data` holds a "seq" key.
+    """
+    text = rfc8785.dumps(_document(seq=0, time=time, actor_id=actor_id, actor_label=actor_label, action=action,
+                                   target_type=target_type, target_id=target_id, data=data)).decode("utf-8")
+    head, slot, tail = text.rpartition(_SEQ_SLOT)
+    if not slot:
+        raise ValueError("canonical entry has no seq slot")
+    return head + ',"seq":', "," + tail
 
 
 def chain_hash(prev_hash: str, canonical: bytes) -> str:

@@ -1,17 +1,20 @@
 """The one way to write to the audit trail: `audit_record`.
 
 Call it inside the same `transaction.atomic()` block as the write it describes, so the entry and
-the change commit or roll back together.
+the change commit or roll back together, and call it last in that block: from the append until
+commit, other appenders wait.
 
 Appends are serialised: the next seq and the previous hash can only be read once the previous
 append has committed, otherwise two writers would both chain onto the same entry (a fork) or a
-rolled-back entry would leave a gap. On PostgreSQL a transaction-scoped advisory lock orders the
-appenders and is released at commit; on SQLite the connection opens every transaction with
-BEGIN IMMEDIATE (see settings), which already gives one writer at a time.
+rolled-back entry would leave a gap. On PostgreSQL a transaction-scoped advisory lock, taken by the
+server-side append function (append_sql.py), orders the appenders and is released at commit; on
+SQLite the connection opens every transaction with BEGIN IMMEDIATE (see settings), which already
+gives one writer at a time.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +22,9 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from audit.actions import AuditAction
-from audit.chain import GENESIS_HASH, canonical_entry, chain_hash, normalise_data
+from audit.append_sql import FUNCTION
+from audit.chain import GENESIS_HASH, canonical_entry_around_seq, chain_hash, normalise_data
 from audit.models import AuditEntry
-
-# Arbitrary but fixed: the advisory lock key that serialises audit appends on PostgreSQL.
-_APPEND_LOCK_KEY = 0x417564_69744C6F67 & 0x7FFFFFFFFFFFFFFF
 
 SYSTEM_LABEL = "system"
 
@@ -51,14 +52,6 @@ def describe_actor(actor: Any, label: str | None) -> tuple[int | None, str]:
     return int(actor.pk), label or actor.get_username()
 
 
-def _lock_and_read_head() -> tuple[int, str]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK_KEY])
-    head = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
-    return head if head is not None else (0, GENESIS_HASH)
-
-
 def audit_record(
     *,
     actor: Any,
@@ -70,35 +63,41 @@ def audit_record(
     """Append one entry describing `action` by `actor` on `target`, chained to the previous one.
 
     `actor` is a user, or None for the platform itself (label "system" unless `actor_label` says
-    which part of it).
+    which part of it). `created_at` is when the event was recorded; `seq` is the commit order.
     """
     action = AuditAction(action)
     target_type, target_id = describe_target(target)
     actor_id, label = describe_actor(actor, actor_label)
     payload = normalise_data(data or {})
+    now = timezone.now()
+    head, tail = canonical_entry_around_seq(
+        time=now,
+        actor_id=None if actor_id is None else str(actor_id),
+        actor_label=label,
+        action=action.value,
+        target_type=target_type,
+        target_id=target_id,
+        data=payload,
+    )
+    entry = AuditEntry(created_at=now, actor_id=actor_id, actor_label=label, action=action.value,
+                       target_type=target_type, target_id=target_id, data=payload)
+    if connection.vendor == "postgresql":
+        # One statement: atomic on its own in autocommit mode, or part of the caller's transaction.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT new_seq, new_prev_hash, new_entry_hash FROM {FUNCTION}"
+                "(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)",
+                [now, actor_id, label, action.value, target_type, target_id, json.dumps(payload), head, tail],
+            )
+            entry.seq, entry.prev_hash, entry.entry_hash = cursor.fetchone()
+        entry._state.adding = False
+        entry._state.db = connection.alias
+        return entry
     with transaction.atomic():
-        head_seq, head_hash = _lock_and_read_head()
-        seq = head_seq + 1
-        now = timezone.now()
-        canonical = canonical_entry(
-            seq=seq,
-            time=now,
-            actor_id=None if actor_id is None else str(actor_id),
-            actor_label=label,
-            action=action.value,
-            target_type=target_type,
-            target_id=target_id,
-            data=payload,
-        )
-        return AuditEntry.objects.create(
-            seq=seq,
-            created_at=now,
-            actor_id=actor_id,
-            actor_label=label,
-            action=action.value,
-            target_type=target_type,
-            target_id=target_id,
-            data=payload,
-            prev_hash=head_hash,
-            entry_hash=chain_hash(head_hash, canonical),
-        )
+        last = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
+        head_seq, head_hash = last if last is not None else (0, GENESIS_HASH)
+        entry.seq = head_seq + 1
+        entry.prev_hash = head_hash
+        entry.entry_hash = chain_hash(head_hash, f"{head}{entry.seq}{tail}".encode())
+        entry.save(force_insert=True)
+    return entry

@@ -93,3 +93,17 @@ def test_entries_cannot_be_saved_twice_through_the_orm():
     entry.actor_label = "someone else"
     with pytest.raises(RuntimeError, match="append-only"):
         entry.save()
+
+
+def test_awkward_data_hashes_exactly_as_documented():
+    # Keys named like the entry's own fields, non-ASCII text and quotes must not confuse the
+    # database-side splice of the seq into the canonical text.
+    entry = audit_record(
+        actor=None,
+        action=AuditAction.BENCH_APPENDED,
+        target=AuditTarget('type,"seq":0,', 'id "quoted" ,"seq":0,'),
+        data={"seq": 0, "nested": {"seq": 0, "v": 1}, "name": "张艺谋 ünïcode ☃", "n": 1.5, "big": 2**53 - 1},
+    )
+    stored = AuditEntry.objects.get(seq=entry.seq)
+    assert stored.entry_hash == entry.entry_hash == independent_hash(stored)
+    assert audit_chain_verify().ok

@@ -1,0 +1,63 @@
+"""The PostgreSQL side of an audit append: one server-side call that locks, chains and inserts.
+
+Why in the database: appends must be serialised from reading the chain head until commit, so that
+critical section bounds the platform's audit throughput. Done from Python it costs three client
+round trips (lock, read head, insert) plus the commit; done here it costs one call plus the commit.
+Python still does the canonicalisation (RFC 8785) before the lock; the function only splices the
+seq into the canonical text (see chain.canonical_entry_around_seq) and hashes it with SHA-256,
+so the format has one definition and the verifier (pure Python) checks what this function wrote.
+
+Inside a VOLATILE PL/pgSQL function each statement takes a fresh snapshot under READ COMMITTED, so
+the head read after the advisory lock sees the entry the previous lock holder committed.
+"""
+
+from __future__ import annotations
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+# Arbitrary but fixed: the advisory lock key that serialises audit appends on PostgreSQL.
+APPEND_LOCK_KEY = 4_707_284_735_218_591_603
+
+FUNCTION = "audit_entry_append"
+
+_CREATE = f"""
+CREATE OR REPLACE FUNCTION {FUNCTION}(
+    p_created_at timestamptz, p_actor_id bigint, p_actor_label text, p_action text,
+    p_target_type text, p_target_id text, p_data jsonb, p_canonical_head text, p_canonical_tail text
+) RETURNS TABLE (new_seq bigint, new_prev_hash text, new_entry_hash text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    v_seq bigint;
+    v_prev text;
+    v_hash text;
+BEGIN
+    PERFORM pg_advisory_xact_lock({APPEND_LOCK_KEY});
+    SELECT e.seq, e.entry_hash INTO v_seq, v_prev FROM audit_entry e ORDER BY e.seq DESC LIMIT 1;
+    IF v_seq IS NULL THEN
+        v_seq := 0;
+        v_prev := repeat('0', 64);
+    END IF;
+    v_seq := v_seq + 1;
+    v_hash := encode(sha256(decode(v_prev, 'hex')
+                            || convert_to(p_canonical_head || v_seq::text || p_canonical_tail, 'UTF8')), 'hex');
+    INSERT INTO audit_entry (seq, created_at, actor_id, actor_label, action, target_type, target_id, data,
+                             prev_hash, entry_hash)
+    VALUES (v_seq, p_created_at, p_actor_id, p_actor_label, p_action, p_target_type, p_target_id, p_data,
+            v_prev, v_hash);
+    RETURN QUERY SELECT v_seq, v_prev, v_hash;
+END $$;
+"""
+
+_DROP = f"DROP FUNCTION IF EXISTS {FUNCTION}(timestamptz, bigint, text, text, text, text, jsonb, text, text);"
+
+
+def install_append_function(connection: BaseDatabaseWrapper) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_CREATE)
+
+
+def drop_append_function(connection: BaseDatabaseWrapper) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_DROP)
