@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from accounts.models import ApiToken
@@ -26,7 +28,7 @@ class TokenIssuedOut(TokenOut):
         read_only_fields = fields
 
 
-class MeOut(serializers.Serializer[None]):
+class MeOut(serializers.Serializer[dict[str, Any]]):
     id = serializers.IntegerField()
     username = serializers.CharField()
     roles = serializers.ListField(child=serializers.CharField())

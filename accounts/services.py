@@ -35,8 +35,7 @@ def user_create(*, username: str, email: str = "", password: str | None = None, 
         if User.objects.filter(username=username).exists():
             raise Conflict(f"user {username!r} already exists", code="username_taken")
         user = User.objects.create_user(username=username, email=email, password=password)
-        audit_record(actor=actor, action=AuditAction.USER_CREATED, target=user,
-                     data={"username": username})
+        audit_record(actor=actor, action=AuditAction.USER_CREATED, target=user, data={"username": username})
     return user
 
 
@@ -57,8 +56,12 @@ def token_issue(*, user: Any, name: str, actor: Any) -> IssuedToken:
         token = ApiToken.objects.create(
             user=user, name=name, prefix=new.prefix, digest=new.digest, created_at=timezone.now()
         )
-        audit_record(actor=actor, action=AuditAction.TOKEN_ISSUED, target=token,
-                     data={"user_id": user.pk, "name": name, "prefix": new.prefix})
+        audit_record(
+            actor=actor,
+            action=AuditAction.TOKEN_ISSUED,
+            target=token,
+            data={"user_id": user.pk, "name": name, "prefix": new.prefix},
+        )
     return IssuedToken(token=token, plaintext=new.plaintext)
 
 
@@ -69,8 +72,12 @@ def token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
             return token  # revoking twice is harmless and leaves one audit entry
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action=AuditAction.TOKEN_REVOKED, target=token,
-                     data={"user_id": token.user_id, "prefix": token.prefix})
+        audit_record(
+            actor=actor,
+            action=AuditAction.TOKEN_REVOKED,
+            target=token,
+            data={"user_id": token.user_id, "prefix": token.prefix},
+        )
     return token
 
 
@@ -103,5 +110,9 @@ def _change_role(*, user: Any, role: Role, actor: Any, grant: bool) -> None:
             user.is_superuser = grant
             user.is_staff = grant
             user.save(update_fields=["is_superuser", "is_staff"])
-        audit_record(actor=actor, action=AuditAction.ROLE_GRANTED if grant else AuditAction.ROLE_REVOKED,
-                     target=user, data={"role": role.value})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ROLE_GRANTED if grant else AuditAction.ROLE_REVOKED,
+            target=user,
+            data={"role": role.value},
+        )

@@ -85,13 +85,30 @@ def fill_chain_to(entries: int, *, batch: int = 5000) -> None:
             seq += 1
             moment += timedelta(microseconds=1)
             data = {"i": seq, "note": "bench fill"}
-            canonical = canonical_entry(seq=seq, time=moment, actor_id=None, actor_label="bench",
-                                        action=AuditAction.BENCH_APPENDED.value, target_type="bench-fill",
-                                        target_id=str(seq), data=data)
+            canonical = canonical_entry(
+                seq=seq,
+                time=moment,
+                actor_id=None,
+                actor_label="bench",
+                action=AuditAction.BENCH_APPENDED.value,
+                target_type="bench-fill",
+                target_id=str(seq),
+                data=data,
+            )
             entry_hash = chain_hash(prev, canonical)
-            rows.append(AuditEntry(seq=seq, created_at=moment, actor_label="bench",
-                                   action=AuditAction.BENCH_APPENDED.value, target_type="bench-fill",
-                                   target_id=str(seq), data=data, prev_hash=prev, entry_hash=entry_hash))
+            rows.append(
+                AuditEntry(
+                    seq=seq,
+                    created_at=moment,
+                    actor_label="bench",
+                    action=AuditAction.BENCH_APPENDED.value,
+                    target_type="bench-fill",
+                    target_id=str(seq),
+                    data=data,
+                    prev_hash=prev,
+                    entry_hash=entry_hash,
+                )
+            )
             prev = entry_hash
         AuditEntry.objects.bulk_create(rows)
 
@@ -111,24 +128,31 @@ class AuditBenchResult:
         base = medians[min(medians)]
         for writers, runs in self.appends_per_second.items():
             formatted = ", ".join(f"{r:.0f}" for r in runs)
-            out.append(f"audit appends/s with {writers} writer(s): median {medians[writers]:.0f} "
-                       f"(runs: {formatted}); ratio to {min(medians)} writer(s): {medians[writers] / base:.2f}")
+            out.append(
+                f"audit appends/s with {writers} writer(s): median {medians[writers]:.0f} "
+                f"(runs: {formatted}); ratio to {min(medians)} writer(s): {medians[writers] / base:.2f}"
+            )
         for writers, runs in self.appends_per_second_in_transaction.items():
-            out.append(f"audit appends/s with {writers} writer(s), each inside BEGIN ... COMMIT as services do: "
-                       f"median {statistics.median(runs):.0f} (runs: {', '.join(f'{r:.0f}' for r in runs)}); "
-                       f"ratio to bare appends: {statistics.median(runs) / medians[writers]:.2f}")
+            out.append(
+                f"audit appends/s with {writers} writer(s), each inside BEGIN ... COMMIT as services do: "
+                f"median {statistics.median(runs):.0f} (runs: {', '.join(f'{r:.0f}' for r in runs)}); "
+                f"ratio to bare appends: {statistics.median(runs) / medians[writers]:.2f}"
+            )
         verify = statistics.median(self.verify_seconds)
         per_100k = verify * 100_000 / self.verify_entries
-        out.append(f"audit_verify over {self.verify_entries} entries: median {verify:.2f} s "
-                   f"(runs: {', '.join(f'{s:.2f}' for s in self.verify_seconds)}); {per_100k:.2f} s per 100k entries")
+        out.append(
+            f"audit_verify over {self.verify_entries} entries: median {verify:.2f} s "
+            f"(runs: {', '.join(f'{s:.2f}' for s in self.verify_seconds)}); {per_100k:.2f} s per 100k entries"
+        )
         if self.vendor == "postgresql" and 8 in medians:
             verdict = "met" if medians[8] >= 2000 else "NOT met"
             out.append(f"target 2,000 appends/s with 8 writers on PostgreSQL: {verdict} ({medians[8]:.0f}/s)")
         return out
 
 
-def run_audit_bench(*, writers: list[int], appends: int, repeat: int, verify_entries: int,
-                    report: Callable[[str], None]) -> AuditBenchResult:
+def run_audit_bench(
+    *, writers: list[int], appends: int, repeat: int, verify_entries: int, report: Callable[[str], None]
+) -> AuditBenchResult:
     with scratch_database() as name:
         throughput: dict[int, list[float]] = {}
         for count in writers:
@@ -153,6 +177,11 @@ def run_audit_bench(*, writers: list[int], appends: int, repeat: int, verify_ent
             if not result.ok:
                 raise RuntimeError(f"benchmark chain does not verify: {result.as_dict()}")
             report(f"  verify run {run + 1}/{repeat}: {timings[-1]:.2f} s over {result.entries_checked} entries")
-        return AuditBenchResult(vendor=connection.vendor, database=name, appends_per_second=throughput,
-                                appends_per_second_in_transaction=wrapped,
-                                verify_entries=result.entries_checked, verify_seconds=timings)
+        return AuditBenchResult(
+            vendor=connection.vendor,
+            database=name,
+            appends_per_second=throughput,
+            appends_per_second_in_transaction=wrapped,
+            verify_entries=result.entries_checked,
+            verify_seconds=timings,
+        )

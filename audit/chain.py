@@ -49,8 +49,17 @@ def normalise_data(data: dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
-def _document(*, seq: int, time: datetime, actor_id: str | None, actor_label: str, action: str,
-              target_type: str, target_id: str, data: dict[str, Any]) -> dict[str, Any]:
+def _document(
+    *,
+    seq: int,
+    time: datetime,
+    actor_id: str | None,
+    actor_label: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    data: dict[str, Any],
+) -> dict[str, Any]:
     return {
         "v": FORMAT_VERSION,
         "seq": seq,
@@ -73,8 +82,18 @@ def canonical_entry(
     target_id: str,
     data: dict[str, Any],
 ) -> bytes:
-    return rfc8785.dumps(_document(seq=seq, time=time, actor_id=actor_id, actor_label=actor_label,
-                                   action=action, target_type=target_type, target_id=target_id, data=data))
+    return rfc8785.dumps(
+        _document(
+            seq=seq,
+            time=time,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            data=data,
+        )
+    )
 
 
 _SEQ_SLOT = ',"seq":0,'
@@ -97,8 +116,18 @@ def canonical_entry_around_seq(
     "data" and before "target", "time" and "v"; only those (whose strings escape every quote) follow
     it, so the last `,"seq":0,` in the text is the top-level one even if `data` holds a "seq" key.
     """
-    text = rfc8785.dumps(_document(seq=0, time=time, actor_id=actor_id, actor_label=actor_label, action=action,
-                                   target_type=target_type, target_id=target_id, data=data)).decode("utf-8")
+    text = rfc8785.dumps(
+        _document(
+            seq=0,
+            time=time,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            data=data,
+        )
+    ).decode("utf-8")
     head, slot, tail = text.rpartition(_SEQ_SLOT)
     if not slot:
         raise ValueError("canonical entry has no seq slot")
@@ -159,34 +188,32 @@ class ChainReport:
 
 def verify_chain(records: Iterable[EntryRecord]) -> ChainReport:
     """Walk entries in ascending seq order and stop at the first that breaks the chain."""
-    expected_seq = 1
-    prev_hash = GENESIS_HASH
-    checked = 0
+    report = ChainReport(ok=True)
     for record in records:
-        if record.seq != expected_seq:
-            missing = record.seq > expected_seq
-            problem = "missing_entries" if missing else "out_of_order"
-            bad_seq = expected_seq if missing else record.seq
-            return _broken(checked, expected_seq - 1, prev_hash, bad_seq, problem,
-                           {"expected_seq": expected_seq, "found_seq": record.seq})
-        if record.prev_hash != prev_hash:
-            return _broken(checked, expected_seq - 1, prev_hash, record.seq, "broken_link",
-                           {"expected_prev_hash": prev_hash, "stored_prev_hash": record.prev_hash})
-        try:
-            recomputed = chain_hash(prev_hash, record.canonical())
-        except (ValueError, rfc8785.CanonicalizationError) as exc:
-            return _broken(checked, expected_seq - 1, prev_hash, record.seq, "unreadable_entry",
-                           {"reason": str(exc)})
-        if recomputed != record.entry_hash:
-            return _broken(checked, expected_seq - 1, prev_hash, record.seq, "hash_mismatch",
-                           {"recomputed_hash": recomputed, "stored_hash": record.entry_hash})
-        prev_hash = record.entry_hash
-        checked += 1
-        expected_seq += 1
-    return ChainReport(ok=True, entries_checked=checked, head_seq=expected_seq - 1, head_hash=prev_hash)
+        expected_seq = report.head_seq + 1
+        problem, details = _first_problem(record, expected_seq, report.head_hash)
+        if problem is not None:
+            report.ok = False
+            report.problem = problem
+            report.details = details
+            report.first_bad_seq = expected_seq if problem == "missing_entries" else record.seq
+            return report
+        report.head_seq = record.seq
+        report.head_hash = record.entry_hash
+        report.entries_checked += 1
+    return report
 
 
-def _broken(checked: int, head_seq: int, head_hash: str, bad_seq: int, problem: str,
-            details: dict[str, Any]) -> ChainReport:
-    return ChainReport(ok=False, entries_checked=checked, head_seq=head_seq, head_hash=head_hash,
-                       first_bad_seq=bad_seq, problem=problem, details=details)
+def _first_problem(record: EntryRecord, expected_seq: int, prev_hash: str) -> tuple[str | None, dict[str, Any]]:
+    if record.seq != expected_seq:
+        problem = "missing_entries" if record.seq > expected_seq else "out_of_order"
+        return problem, {"expected_seq": expected_seq, "found_seq": record.seq}
+    if record.prev_hash != prev_hash:
+        return "broken_link", {"expected_prev_hash": prev_hash, "stored_prev_hash": record.prev_hash}
+    try:
+        recomputed = chain_hash(prev_hash, record.canonical())
+    except (ValueError, rfc8785.CanonicalizationError) as exc:
+        return "unreadable_entry", {"reason": str(exc)}
+    if recomputed != record.entry_hash:
+        return "hash_mismatch", {"recomputed_hash": recomputed, "stored_hash": record.entry_hash}
+    return None, {}

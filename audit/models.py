@@ -51,6 +51,11 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
     def as_record(self) -> EntryRecord:
         return EntryRecord(
             seq=self.seq,
@@ -64,8 +69,3 @@ class AuditEntry(models.Model):
             prev_hash=self.prev_hash,
             entry_hash=self.entry_hash,
         )
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise RuntimeError("audit entries are append-only")
-        super().save(*args, **kwargs)

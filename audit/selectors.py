@@ -11,8 +11,16 @@ from audit.chain import ChainReport, EntryRecord, verify_chain
 from audit.models import AuditEntry
 
 _VERIFY_FIELDS = (
-    "seq", "created_at", "actor_id", "actor_label", "action", "target_type", "target_id", "data",
-    "prev_hash", "entry_hash",
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "data",
+    "prev_hash",
+    "entry_hash",
 )
 
 
@@ -43,9 +51,7 @@ def audit_entries(
 
 def iter_entry_records(*, chunk_size: int = 5000) -> Iterator[EntryRecord]:
     rows = AuditEntry.objects.order_by("seq").values_list(*_VERIFY_FIELDS)
-    for seq, created_at, actor_id, label, action, ttype, tid, data, prev, entry in rows.iterator(
-        chunk_size=chunk_size
-    ):
+    for seq, created_at, actor_id, label, action, ttype, tid, data, prev, entry in rows.iterator(chunk_size=chunk_size):
         yield EntryRecord(
             seq=seq,
             time=created_at,

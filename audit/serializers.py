@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from audit.actions import AuditAction
@@ -12,8 +14,16 @@ class AuditEntryOut(serializers.ModelSerializer[AuditEntry]):
     class Meta:
         model = AuditEntry
         fields = [
-            "seq", "created_at", "actor_id", "actor_label", "action", "target_type", "target_id",
-            "data", "prev_hash", "entry_hash",
+            "seq",
+            "created_at",
+            "actor_id",
+            "actor_label",
+            "action",
+            "target_type",
+            "target_id",
+            "data",
+            "prev_hash",
+            "entry_hash",
         ]
         read_only_fields = fields
 
@@ -27,7 +37,7 @@ class AuditEntryFilterIn(serializers.Serializer[None]):
     until = serializers.DateTimeField(required=False)
 
 
-class ChainReportOut(serializers.Serializer[None]):
+class ChainReportOut(serializers.Serializer[dict[str, Any]]):
     ok = serializers.BooleanField()
     entries_checked = serializers.IntegerField()
     head_seq = serializers.IntegerField()

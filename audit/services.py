@@ -79,8 +79,15 @@ def audit_record(
         target_id=target_id,
         data=payload,
     )
-    entry = AuditEntry(created_at=now, actor_id=actor_id, actor_label=label, action=action.value,
-                       target_type=target_type, target_id=target_id, data=payload)
+    entry = AuditEntry(
+        created_at=now,
+        actor_id=actor_id,
+        actor_label=label,
+        action=action.value,
+        target_type=target_type,
+        target_id=target_id,
+        data=payload,
+    )
     if connection.vendor == "postgresql":
         # One statement: atomic on its own in autocommit mode, or part of the caller's transaction.
         with connection.cursor() as cursor:

@@ -74,7 +74,5 @@ def guard_installed(connection: BaseDatabaseWrapper) -> bool:
                 [TABLE],
             )
             return bool(cursor.fetchone()[0] == 2)
-        cursor.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [TABLE]
-        )
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [TABLE])
         return bool(cursor.fetchone()[0] == 2)

@@ -40,9 +40,7 @@ def env_bool(name: str, default: bool, *, environ: Mapping[str, str] | None = No
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(
-        f"{name}={value!r} is not a boolean; use one of {sorted(_TRUE | _FALSE)}"
-    )
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use one of {sorted(_TRUE | _FALSE)}")
 
 
 def env_int(
@@ -77,9 +75,7 @@ def env_list(name: str, default: list[str], *, environ: Mapping[str, str] | None
     return items
 
 
-def env_choice(
-    name: str, default: str, choices: set[str], *, environ: Mapping[str, str] | None = None
-) -> str:
+def env_choice(name: str, default: str, choices: set[str], *, environ: Mapping[str, str] | None = None) -> str:
     value = env_str(name, default, environ=environ)
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} is not one of {sorted(choices)}")

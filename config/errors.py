@@ -76,28 +76,23 @@ def error_body(code: str, message: str, detail: dict[str, Any] | None = None) ->
     return {"error": {"code": str(code), "message": message, "detail": detail or {}}}
 
 
+# Most specific first: NotAuthenticated and AuthenticationFailed are both 401s but mean different things.
+_DRF_CODES: list[tuple[type[drf_exceptions.APIException], str]] = [
+    (drf_exceptions.ParseError, ErrorCode.MALFORMED_JSON),
+    (drf_exceptions.AuthenticationFailed, ErrorCode.INVALID_TOKEN),
+    (drf_exceptions.NotAuthenticated, ErrorCode.NOT_AUTHENTICATED),
+    (drf_exceptions.PermissionDenied, ErrorCode.PERMISSION_DENIED),
+    (drf_exceptions.NotFound, ErrorCode.NOT_FOUND),
+    (drf_exceptions.MethodNotAllowed, ErrorCode.METHOD_NOT_ALLOWED),
+    (drf_exceptions.UnsupportedMediaType, ErrorCode.UNSUPPORTED_MEDIA_TYPE),
+    (drf_exceptions.NotAcceptable, ErrorCode.NOT_ACCEPTABLE),
+    (drf_exceptions.Throttled, ErrorCode.THROTTLED),
+    (drf_exceptions.ValidationError, ErrorCode.VALIDATION_FAILED),
+]
+
+
 def _drf_code(exc: drf_exceptions.APIException) -> str:
-    if isinstance(exc, drf_exceptions.ParseError):
-        return ErrorCode.MALFORMED_JSON
-    if isinstance(exc, drf_exceptions.AuthenticationFailed):
-        return ErrorCode.INVALID_TOKEN
-    if isinstance(exc, drf_exceptions.NotAuthenticated):
-        return ErrorCode.NOT_AUTHENTICATED
-    if isinstance(exc, drf_exceptions.PermissionDenied):
-        return ErrorCode.PERMISSION_DENIED
-    if isinstance(exc, drf_exceptions.NotFound):
-        return ErrorCode.NOT_FOUND
-    if isinstance(exc, drf_exceptions.MethodNotAllowed):
-        return ErrorCode.METHOD_NOT_ALLOWED
-    if isinstance(exc, drf_exceptions.UnsupportedMediaType):
-        return ErrorCode.UNSUPPORTED_MEDIA_TYPE
-    if isinstance(exc, drf_exceptions.NotAcceptable):
-        return ErrorCode.NOT_ACCEPTABLE
-    if isinstance(exc, drf_exceptions.Throttled):
-        return ErrorCode.THROTTLED
-    if isinstance(exc, drf_exceptions.ValidationError):
-        return ErrorCode.VALIDATION_FAILED
-    return ErrorCode.BAD_REQUEST
+    return next((code for kind, code in _DRF_CODES if isinstance(exc, kind)), ErrorCode.BAD_REQUEST)
 
 
 def _drf_detail(exc: drf_exceptions.APIException) -> tuple[str, dict[str, Any]]:

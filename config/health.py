@@ -80,5 +80,4 @@ def readyz(request: HttpRequest) -> JsonResponse:
             ready = False
             results[name] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    return JsonResponse({"status": "ready" if ready else "not_ready", "checks": results},
-                        status=200 if ready else 503)
+    return JsonResponse({"status": "ready" if ready else "not_ready", "checks": results}, status=200 if ready else 503)

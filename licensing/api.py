@@ -27,9 +27,12 @@ class OrganisationListApi(ListAPIView[Organisation]):
     def post(self, request: Request) -> Response:
         given = OrganisationCreateIn(data=request.data)
         given.is_valid(raise_exception=True)
-        organisation = organisation_create(name=given.validated_data["name"],
-                                           kind=OrganisationKind(given.validated_data["kind"]),
-                                           creator=request.user, actor=request.user)
+        organisation = organisation_create(
+            name=given.validated_data["name"],
+            kind=OrganisationKind(given.validated_data["kind"]),
+            creator=request.user,
+            actor=request.user,
+        )
         return Response(OrganisationOut(organisation).data, status=status.HTTP_201_CREATED)
 
 
@@ -50,9 +53,12 @@ class MembershipListApi(APIView):
         organisation = organisation_visible_to(request.user, organisation_id)
         given = MembershipAddIn(data=request.data)
         given.is_valid(raise_exception=True)
-        membership = membership_add(organisation=organisation,
-                                    user=user_by_username(given.validated_data["username"]),
-                                    role=MembershipRole(given.validated_data["role"]), actor=request.user)
+        membership = membership_add(
+            organisation=organisation,
+            user=user_by_username(given.validated_data["username"]),
+            role=MembershipRole(given.validated_data["role"]),
+            actor=request.user,
+        )
         return Response(MembershipOut(membership).data, status=status.HTTP_201_CREATED)
 
 

@@ -34,9 +34,10 @@ def organisation_visible_to(user: Any, organisation_id: uuid.UUID) -> Organisati
 
 
 def is_manager(user: Any, organisation: Organisation) -> bool:
-    return is_admin(user) or Membership.objects.filter(
-        organisation=organisation, user=user, role=MembershipRole.MANAGER
-    ).exists()
+    return (
+        is_admin(user)
+        or Membership.objects.filter(organisation=organisation, user=user, role=MembershipRole.MANAGER).exists()
+    )
 
 
 def members_of(organisation: Organisation) -> QuerySet[Membership]:

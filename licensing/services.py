@@ -23,10 +23,15 @@ def organisation_create(*, name: str, kind: OrganisationKind, creator: Any, acto
     try:
         with transaction.atomic():
             organisation = Organisation.objects.create(name=name, kind=kind, created_at=now)
-            Membership.objects.create(organisation=organisation, user=creator, role=MembershipRole.MANAGER,
-                                      created_at=now)
-            audit_record(actor=actor, action=AuditAction.ORGANISATION_CREATED, target=organisation,
-                         data={"name": name, "kind": kind.value, "manager_id": creator.pk})
+            Membership.objects.create(
+                organisation=organisation, user=creator, role=MembershipRole.MANAGER, created_at=now
+            )
+            audit_record(
+                actor=actor,
+                action=AuditAction.ORGANISATION_CREATED,
+                target=organisation,
+                data={"name": name, "kind": kind.value, "manager_id": creator.pk},
+            )
     except IntegrityError:
         raise Conflict(f"a {kind.label.lower()} named {name!r} already exists", code="organisation_exists") from None
     return organisation
@@ -37,10 +42,15 @@ def membership_add(*, organisation: Organisation, user: Any, role: MembershipRol
         raise Forbidden("only the organisation's managers may add members")
     try:
         with transaction.atomic():
-            membership = Membership.objects.create(organisation=organisation, user=user, role=role,
-                                                   created_at=timezone.now())
-            audit_record(actor=actor, action=AuditAction.MEMBERSHIP_ADDED, target=organisation,
-                         data={"user_id": user.pk, "role": role.value})
+            membership = Membership.objects.create(
+                organisation=organisation, user=user, role=role, created_at=timezone.now()
+            )
+            audit_record(
+                actor=actor,
+                action=AuditAction.MEMBERSHIP_ADDED,
+                target=organisation,
+                data={"user_id": user.pk, "role": role.value},
+            )
     except IntegrityError:
         raise Conflict("that user is already a member", code="already_member") from None
     return membership
@@ -57,5 +67,4 @@ def membership_remove(*, organisation: Organisation, user_id: int, actor: Any) -
         if membership.role == MembershipRole.MANAGER and managers.count() == 1:
             raise Conflict("an organisation keeps at least one manager", code="last_manager")
         membership.delete()
-        audit_record(actor=actor, action=AuditAction.MEMBERSHIP_REMOVED, target=organisation,
-                     data={"user_id": user_id})
+        audit_record(actor=actor, action=AuditAction.MEMBERSHIP_REMOVED, target=organisation, data={"user_id": user_id})

@@ -8,6 +8,9 @@ urlpatterns = [
     path("organisations/", OrganisationListApi.as_view(), name="organisation-list"),
     path("organisations/<uuid:organisation_id>/", OrganisationDetailApi.as_view(), name="organisation-detail"),
     path("organisations/<uuid:organisation_id>/members/", MembershipListApi.as_view(), name="membership-list"),
-    path("organisations/<uuid:organisation_id>/members/<int:user_id>/", MembershipDetailApi.as_view(),
-         name="membership-detail"),
+    path(
+        "organisations/<uuid:organisation_id>/members/<int:user_id>/",
+        MembershipDetailApi.as_view(),
+        name="membership-detail",
+    ),
 ]

@@ -23,8 +23,7 @@ class OwnerRegisterApi(APIView):
     def post(self, request: Request) -> Response:
         given = OwnerRegisterIn(data=request.data)
         given.is_valid(raise_exception=True)
-        owner = owner_register(user=request.user, display_name=given.validated_data["display_name"],
-                               actor=request.user)
+        owner = owner_register(user=request.user, display_name=given.validated_data["display_name"], actor=request.user)
         return Response({"id": owner.pk, "display_name": owner.display_name}, status=status.HTTP_201_CREATED)
 
 
@@ -38,8 +37,9 @@ class LikenessListApi(ListAPIView[Likeness]):
     def post(self, request: Request) -> Response:
         given = LikenessCreateIn(data=request.data)
         given.is_valid(raise_exception=True)
-        likeness = likeness_create(owner=owner_of(request.user),
-                                   display_name=given.validated_data["display_name"], actor=request.user)
+        likeness = likeness_create(
+            owner=owner_of(request.user), display_name=given.validated_data["display_name"], actor=request.user
+        )
         return Response(LikenessOut(likeness).data, status=status.HTTP_201_CREATED)
 
 
@@ -54,6 +54,9 @@ class LikenessLicensabilityApi(APIView):
     def post(self, request: Request, likeness_id: uuid.UUID) -> Response:
         given = LicensabilityIn(data=request.data)
         given.is_valid(raise_exception=True)
-        likeness = likeness_set_licensable(likeness=likeness_visible_to(request.user, likeness_id),
-                                           licensable=given.validated_data["licensable"], actor=request.user)
+        likeness = likeness_set_licensable(
+            likeness=likeness_visible_to(request.user, likeness_id),
+            licensable=given.validated_data["licensable"],
+            actor=request.user,
+        )
         return Response(LikenessOut(likeness).data)

@@ -26,8 +26,12 @@ def owner_register(*, user: Any, display_name: str, actor: Any) -> LikenessOwner
         if LikenessOwner.objects.filter(user=user).exists():
             raise Conflict("this user is already a likeness owner", code="already_owner")
         owner = LikenessOwner.objects.create(user=user, display_name=display_name, created_at=timezone.now())
-        audit_record(actor=actor, action=AuditAction.LIKENESS_OWNER_REGISTERED, target=owner,
-                     data={"user_id": user.pk, "display_name": display_name})
+        audit_record(
+            actor=actor,
+            action=AuditAction.LIKENESS_OWNER_REGISTERED,
+            target=owner,
+            data={"user_id": user.pk, "display_name": display_name},
+        )
     return owner
 
 
@@ -38,8 +42,12 @@ def likeness_create(*, owner: LikenessOwner | None, display_name: str, actor: An
     now = timezone.now()
     with transaction.atomic():
         likeness = Likeness.objects.create(owner=owner, display_name=display_name, created_at=now, updated_at=now)
-        audit_record(actor=actor, action=AuditAction.LIKENESS_CREATED, target=likeness,
-                     data={"owner_id": owner.pk, "display_name": display_name})
+        audit_record(
+            actor=actor,
+            action=AuditAction.LIKENESS_CREATED,
+            target=likeness,
+            data={"owner_id": owner.pk, "display_name": display_name},
+        )
     return likeness
 
 
@@ -53,6 +61,10 @@ def likeness_set_licensable(*, likeness: Likeness, licensable: bool, actor: Any)
         likeness.licensable = licensable
         likeness.updated_at = timezone.now()
         likeness.save(update_fields=["licensable", "updated_at"])
-        audit_record(actor=actor, action=AuditAction.LIKENESS_LICENSABILITY_CHANGED, target=likeness,
-                     data={"licensable": licensable})
+        audit_record(
+            actor=actor,
+            action=AuditAction.LIKENESS_LICENSABILITY_CHANGED,
+            target=likeness,
+            data={"licensable": licensable},
+        )
     return likeness

@@ -61,15 +61,20 @@ class Member(Persona):
 
 def make_studio(name: str = "studio") -> Member:
     persona = make_persona(name)
-    organisation = organisation_create(name=unique(f"{name.title()} Pictures"), kind=OrganisationKind.STUDIO,
-                                       creator=persona.user, actor=persona.user)
+    organisation = organisation_create(
+        name=unique(f"{name.title()} Pictures"), kind=OrganisationKind.STUDIO, creator=persona.user, actor=persona.user
+    )
     return Member(user=persona.user, token=persona.token, organisation=organisation)
 
 
 def make_rights_holder(name: str = "rightsholder") -> Member:
     persona = make_persona(name)
-    organisation = organisation_create(name=unique(f"{name.title()} Films"), kind=OrganisationKind.RIGHTS_HOLDER,
-                                       creator=persona.user, actor=persona.user)
+    organisation = organisation_create(
+        name=unique(f"{name.title()} Films"),
+        kind=OrganisationKind.RIGHTS_HOLDER,
+        creator=persona.user,
+        actor=persona.user,
+    )
     return Member(user=persona.user, token=persona.token, organisation=organisation)
 
 

@@ -37,8 +37,14 @@ def test_the_admin_sees_every_model_read_only():
     make_actor()
     make_studio()
     admin = signed_in(make_admin())
-    for url in ["/admin/audit/auditentry/", "/admin/accounts/apitoken/", "/admin/likeness/likeness/",
-                "/admin/likeness/likenessowner/", "/admin/licensing/organisation/", "/admin/licensing/membership/"]:
+    for url in [
+        "/admin/audit/auditentry/",
+        "/admin/accounts/apitoken/",
+        "/admin/likeness/likeness/",
+        "/admin/likeness/likenessowner/",
+        "/admin/licensing/organisation/",
+        "/admin/licensing/membership/",
+    ]:
         assert admin.get(url).status_code == 200, url
     assert admin.get("/admin/likeness/likeness/add/").status_code == 403
 

@@ -6,6 +6,7 @@ Personas: an actor whose actions are recorded; the platform itself (actor None).
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import pytest
 import rfc8785
@@ -41,7 +42,7 @@ def test_every_write_is_chained_to_the_one_before():
     entries = list(AuditEntry.objects.order_by("seq"))
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
     assert entries[0].prev_hash == GENESIS_HASH
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after.prev_hash == before.entry_hash
     for entry in entries:
         assert entry.entry_hash == independent_hash(entry)
@@ -65,11 +66,11 @@ def test_unknown_actions_and_non_json_data_are_refused():
     with pytest.raises(ValueError):
         audit_record(actor=None, action="likeness.stolen", target=AuditTarget("x", "1"))
     with pytest.raises(ValueError, match="canonical JSON"):
-        audit_record(actor=None, action=AuditAction.BENCH_APPENDED, target=AuditTarget("x", "1"),
-                     data={"n": float("nan")})
+        audit_record(
+            actor=None, action=AuditAction.BENCH_APPENDED, target=AuditTarget("x", "1"), data={"n": float("nan")}
+        )
     with pytest.raises(ValueError, match="canonical JSON"):
-        audit_record(actor=None, action=AuditAction.BENCH_APPENDED, target=AuditTarget("x", "1"),
-                     data={"n": 2**60})
+        audit_record(actor=None, action=AuditAction.BENCH_APPENDED, target=AuditTarget("x", "1"), data={"n": 2**60})
     assert AuditEntry.objects.count() == 0
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import multiprocessing
 import threading
 
-import pytest
 from django.db import connections
 
 from audit.actions import AuditAction
@@ -23,8 +22,9 @@ APPENDS_PER_WRITER = 40
 def append_many(writer: str, errors: list[BaseException]) -> None:
     try:
         for i in range(APPENDS_PER_WRITER):
-            audit_record(actor=None, action=AuditAction.BENCH_APPENDED, target=AuditTarget("writer", writer),
-                         data={"i": i})
+            audit_record(
+                actor=None, action=AuditAction.BENCH_APPENDED, target=AuditTarget("writer", writer), data={"i": i}
+            )
     except BaseException as exc:  # reported to the test thread below
         errors.append(exc)
     finally:

@@ -89,7 +89,9 @@ def test_swapped_entries_are_named(trail):
     sql(f"CREATE TEMP TABLE swap AS SELECT seq, {columns} FROM audit_entry WHERE seq IN (3, 4)")
     sql("UPDATE audit_entry SET entry_hash = 'x' || seq WHERE seq IN (3, 4)")  # free the unique hashes
     for target, source in ((3, 4), (4, 3)):
-        sets = ", ".join(f"{c.strip()} = (SELECT {c.strip()} FROM swap WHERE seq = {source})" for c in columns.split(","))
+        sets = ", ".join(
+            f"{c.strip()} = (SELECT {c.strip()} FROM swap WHERE seq = {source})" for c in columns.split(",")
+        )
         sql(f"UPDATE audit_entry SET {sets} WHERE seq = {target}")
     sql("DROP TABLE swap")
     report = run_verify()

@@ -54,8 +54,7 @@ def test_readyz_is_503_when_storage_cannot_be_written(settings, tmp_path):
     blocked.write_text("a file where the media directory should be")
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(blocked)}},
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(blocked)}},
     }
     response = Client().get("/readyz")
     assert response.status_code == 503

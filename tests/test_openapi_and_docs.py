@@ -14,8 +14,14 @@ def test_the_schema_is_valid_openapi_and_lists_the_endpoints():
     assert response.status_code == 200
     schema = response.json()
     validate(schema)
-    for path in ["/api/v1/me/", "/api/v1/tokens/", "/api/v1/likenesses/", "/api/v1/organisations/",
-                 "/api/v1/audit/entries/", "/api/v1/audit/verify/"]:
+    for path in [
+        "/api/v1/me/",
+        "/api/v1/tokens/",
+        "/api/v1/likenesses/",
+        "/api/v1/organisations/",
+        "/api/v1/audit/entries/",
+        "/api/v1/audit/verify/",
+    ]:
         assert path in schema["paths"], path
 
 

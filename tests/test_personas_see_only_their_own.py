@@ -45,8 +45,9 @@ def test_an_actor_sees_only_their_own_likenesses():
 
 def test_an_actor_cannot_change_another_actors_likeness():
     actor, other_actor = make_actor("actor"), make_actor("other")
-    response = actor.client().post(f"/api/v1/likenesses/{other_actor.likeness.pk}/licensability/",
-                                   {"licensable": False}, format="json")
+    response = actor.client().post(
+        f"/api/v1/likenesses/{other_actor.likeness.pk}/licensability/", {"licensable": False}, format="json"
+    )
     assert response.status_code == 404
     other_actor.likeness.refresh_from_db()
     assert other_actor.likeness.licensable is True
@@ -54,8 +55,9 @@ def test_an_actor_cannot_change_another_actors_likeness():
 
 def test_an_actor_marks_their_likeness_not_licensable():
     actor = make_actor()
-    response = actor.client().post(f"/api/v1/likenesses/{actor.likeness.pk}/licensability/",
-                                   {"licensable": False}, format="json")
+    response = actor.client().post(
+        f"/api/v1/likenesses/{actor.likeness.pk}/licensability/", {"licensable": False}, format="json"
+    )
     assert response.status_code == 200 and response.json()["licensable"] is False
 
 

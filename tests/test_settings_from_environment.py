@@ -20,11 +20,19 @@ def start_django(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "S3_BUCKET"}}
     clean.update({"DATA_DIR": str(tmp_path), **env})
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
-         "print(settings.DATABASES['default']['ENGINE'], settings.DEBUG, settings.CELERY_TASK_ALWAYS_EAGER, "
-         "settings.STORAGES['default']['BACKEND'])"],
-        cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"},
-        capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'], settings.DEBUG, settings.CELERY_TASK_ALWAYS_EAGER, "
+            "settings.STORAGES['default']['BACKEND'])",
+        ],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -32,7 +40,10 @@ def test_no_variables_means_the_embedded_defaults(tmp_path):
     result = start_django(tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.db.backends.sqlite3", "False", "True", "django.core.files.storage.FileSystemStorage"
+        "django.db.backends.sqlite3",
+        "False",
+        "True",
+        "django.core.files.storage.FileSystemStorage",
     ]
     secret = (tmp_path / "dev-secret-key").read_text()
     assert len(secret) >= 50
@@ -51,7 +62,10 @@ def test_production_variables_select_postgres_a_broker_and_s3(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.db.backends.postgresql", "False", "False", "storages.backends.s3.S3Storage"
+        "django.db.backends.postgresql",
+        "False",
+        "False",
+        "storages.backends.s3.S3Storage",
     ]
 
 

@@ -20,8 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            user = user_create(username=options["username"], email=options["email"],
-                               password=options["password"], actor=None)
+            user = user_create(
+                username=options["username"], email=options["email"], password=options["password"], actor=None
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"created user {user.get_username()} (id {user.pk})")

@@ -23,6 +23,5 @@ class Command(BaseCommand):
             issued = token_issue(user=user, name=options["name"], actor=None)
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        self.stderr.write(f"token {issued.token.pk} (prefix {issued.token.prefix}) issued; "
-                          "it is shown once:")
+        self.stderr.write(f"token {issued.token.pk} (prefix {issued.token.prefix}) issued; it is shown once:")
         self.stdout.write(issued.plaintext)

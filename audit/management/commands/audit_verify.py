@@ -22,10 +22,12 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
         if report.ok:
             if not options["json"]:
-                self.stdout.write(self.style.SUCCESS(
-                    f"audit chain intact: {report.entries_checked} entries, "
-                    f"head #{report.head_seq} {report.head_hash}"
-                ))
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"audit chain intact: {report.entries_checked} entries, "
+                        f"head #{report.head_seq} {report.head_hash}"
+                    )
+                )
             return
         raise CommandError(
             f"audit chain broken at entry #{report.first_bad_seq}: {report.problem} "

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             appends=options["appends"],
             repeat=options["repeat"],
             verify_entries=options["verify_entries"],
-            report=lambda line: self.stderr.write(line),
+            report=self.stderr.write,
         )
         for line in result.lines():
             self.stdout.write(line)

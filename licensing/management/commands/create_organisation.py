@@ -22,8 +22,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            organisation = organisation_create(name=options["name"], kind=OrganisationKind(options["kind"]),
-                                               creator=user_by_username(options["manager"]), actor=None)
+            organisation = organisation_create(
+                name=options["name"],
+                kind=OrganisationKind(options["kind"]),
+                creator=user_by_username(options["manager"]),
+                actor=None,
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"created {organisation} with id {organisation.pk}")

@@ -20,8 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            owner = owner_register(user=user_by_username(options["username"]),
-                                   display_name=options["display_name"], actor=None)
+            owner = owner_register(
+                user=user_by_username(options["username"]), display_name=options["display_name"], actor=None
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"{owner.user} is now likeness owner {owner.display_name!r}")

@@ -1,0 +1,43 @@
+# The two set-up commands (see README): `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench-audit clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+## Install and run the platform on the embedded defaults (SQLite, local files, inline tasks).
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Install the test tools, then lint, type-check and run the suite on SQLite and on PostgreSQL.
+test: $(VENV)/.installed-dev
+	scripts/test.sh
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+## Audit append throughput (1 and 8 writers) and audit_verify cost per 100k entries.
+bench-audit: $(VENV)/.installed
+	$(BIN)/python manage.py bench audit
+	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/likeness_platform} $(BIN)/python manage.py bench audit
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

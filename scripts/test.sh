@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Lint, type-check, then run the whole suite twice: on SQLite (the embedded default) and on
+# PostgreSQL. Under CI=true a missing PostgreSQL (or any service a test needs) is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/likeness_platform}"
+
+echo "== ruff"
+"$BIN/ruff" check .
+"$BIN/ruff" format --check .
+echo "== mypy"
+"$BIN/mypy" .
+
+echo "== pytest on SQLite"
+env -u DATABASE_URL -u CELERY_BROKER_URL -u S3_BUCKET "$BIN/pytest" "$@"
+
+echo "== pytest on PostgreSQL ($PG_URL)"
+if "$BIN/python" - "$PG_URL" <<'PY'
+import sys, psycopg
+try:
+    psycopg.connect(sys.argv[1].rsplit("/", 1)[0] + "/postgres", connect_timeout=3).close()
+except Exception as exc:
+    print(f"PostgreSQL unreachable: {exc}", file=sys.stderr)
+    sys.exit(1)
+PY
+then
+  env -u CELERY_BROKER_URL -u S3_BUCKET DATABASE_URL="$PG_URL" "$BIN/pytest" "$@"
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL is required in CI" >&2
+  exit 1
+else
+  echo "SKIPPED the PostgreSQL leg: no server at $PG_URL (set TEST_DATABASE_URL)" >&2
+fi
