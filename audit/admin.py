@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from audit.access import can_read_audit_trail
-from audit.models import AuditEntry
+from audit.models import AuditCheckpoint, AuditEntry, AuditMerkleNode
 
 
 @admin.register(AuditEntry)
@@ -35,3 +35,32 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class AuditReadOnlyAdmin(admin.ModelAdmin[Any]):
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_read_audit_trail(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_read_audit_trail(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(AuditReadOnlyAdmin):
+    list_display = ["tree_size", "root_hash", "timestamp", "key_id", "storage_name"]
+    ordering = ["-tree_size"]
+
+
+@admin.register(AuditMerkleNode)
+class AuditMerkleNodeAdmin(AuditReadOnlyAdmin):
+    list_display = ["level", "index", "hash"]
+    list_filter = ["level"]

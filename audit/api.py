@@ -6,16 +6,34 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.models import AuditEntry
+from audit import merkle
+from audit.checkpoints import (
+    audit_checkpoint_create,
+    checkpoint_file,
+    consistency_proof_for,
+    inclusion_proof_for,
+    root_at,
+)
+from audit.models import AuditCheckpoint, AuditEntry
 from audit.permissions import CanReadAuditTrail
 from audit.selectors import audit_chain_verify, audit_entries
-from audit.serializers import AuditEntryFilterIn, AuditEntryOut, ChainReportOut
+from audit.serializers import (
+    AuditEntryFilterIn,
+    AuditEntryOut,
+    ChainReportOut,
+    CheckpointOut,
+    ConsistencyProofIn,
+    ConsistencyProofOut,
+    InclusionProofIn,
+    InclusionProofOut,
+)
 
 
 class AuditEntryListApi(ListAPIView[AuditEntry]):
@@ -51,3 +69,65 @@ class AuditChainVerifyApi(APIView):
     @extend_schema(responses=ChainReportOut)
     def get(self, request: Request) -> Response:
         return Response(ChainReportOut(audit_chain_verify().as_dict()).data)
+
+
+class AuditInclusionProofApi(APIView):
+    """RFC 6962 inclusion proof of entry `seq` in the tree of the first `tree_size` entries."""
+
+    permission_classes = [IsAuthenticated, CanReadAuditTrail]
+
+    @extend_schema(parameters=[InclusionProofIn], responses=InclusionProofOut)
+    def get(self, request: Request, seq: int) -> Response:
+        given = InclusionProofIn(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        tree_size = given.validated_data["tree_size"]
+        path = inclusion_proof_for(seq=seq, tree_size=tree_size)
+        entry = AuditEntry.objects.get(seq=seq)
+        canonical = entry.as_record().canonical()
+        body = {
+            "seq": seq,
+            "leaf_index": seq - 1,
+            "tree_size": tree_size,
+            "root_hash": root_at(tree_size).hex(),
+            "leaf_hash": merkle.leaf_hash(canonical).hex(),
+            "audit_path": [node.hex() for node in path],
+            "entry_canonical": canonical.decode("utf-8"),
+        }
+        return Response(InclusionProofOut(body).data)
+
+
+class AuditConsistencyProofApi(APIView):
+    """RFC 6962 consistency proof between the trees of the first `first` and `second` entries."""
+
+    permission_classes = [IsAuthenticated, CanReadAuditTrail]
+
+    @extend_schema(parameters=[ConsistencyProofIn], responses=ConsistencyProofOut)
+    def get(self, request: Request) -> Response:
+        given = ConsistencyProofIn(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        first, second = given.validated_data["first"], given.validated_data["second"]
+        path = consistency_proof_for(first=first, second=second)
+        body = {
+            "first": first,
+            "second": second,
+            "first_root_hash": root_at(first).hex(),
+            "second_root_hash": root_at(second).hex(),
+            "consistency_path": [node.hex() for node in path],
+        }
+        return Response(ConsistencyProofOut(body).data)
+
+
+class AuditCheckpointListApi(APIView):
+    """Signed tree heads, newest first; POST makes one now."""
+
+    permission_classes = [IsAuthenticated, CanReadAuditTrail]
+
+    @extend_schema(responses=CheckpointOut(many=True))
+    def get(self, request: Request) -> Response:
+        checkpoints = AuditCheckpoint.objects.order_by("-tree_size")[:100]
+        return Response([CheckpointOut(checkpoint_file(c)).data for c in checkpoints])
+
+    @extend_schema(request=None, responses={201: CheckpointOut})
+    def post(self, request: Request) -> Response:
+        checkpoint = audit_checkpoint_create()
+        return Response(CheckpointOut(checkpoint_file(checkpoint)).data, status=status.HTTP_201_CREATED)

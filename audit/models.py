@@ -69,3 +69,41 @@ class AuditEntry(models.Model):
             prev_hash=self.prev_hash,
             entry_hash=self.entry_hash,
         )
+
+
+class AuditMerkleNode(models.Model):
+    """A complete, aligned subtree of the Merkle tree over the entries: hash of leaves
+    [index * 2**level, (index + 1) * 2**level), leaf n being entry seq n + 1. Never changes once written."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        db_table = "audit_merkle_node"
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="audit_merkle_node_unique")]
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed tree head: the tree size and root hash at a moment, signed by the audit key.
+
+    Each is also written once to storage outside the database, so a rewritten database can be
+    caught against copies it cannot reach.
+    """
+
+    tree_size = models.BigIntegerField(unique=True)
+    root_hash = models.CharField(max_length=64)
+    timestamp = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=128)
+    storage_name = models.CharField(max_length=300)
+
+    class Meta:
+        db_table = "audit_checkpoint"
+        ordering = ["-tree_size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at {self.tree_size}: {self.root_hash[:16]}…"

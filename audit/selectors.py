@@ -49,8 +49,8 @@ def audit_entries(
     return entries
 
 
-def iter_entry_records(*, chunk_size: int = 5000) -> Iterator[EntryRecord]:
-    rows = AuditEntry.objects.order_by("seq").values_list(*_VERIFY_FIELDS)
+def iter_entry_records(*, after_seq: int = 0, chunk_size: int = 5000) -> Iterator[EntryRecord]:
+    rows = AuditEntry.objects.filter(seq__gt=after_seq).order_by("seq").values_list(*_VERIFY_FIELDS)
     for seq, created_at, actor_id, label, action, ttype, tid, data, prev, entry in rows.iterator(chunk_size=chunk_size):
         yield EntryRecord(
             seq=seq,

@@ -45,3 +45,37 @@ class ChainReportOut(serializers.Serializer[dict[str, Any]]):
     first_bad_seq = serializers.IntegerField(allow_null=True)
     problem = serializers.CharField(allow_null=True)
     details = serializers.DictField()
+
+
+class CheckpointOut(serializers.Serializer[dict[str, Any]]):
+    signed_tree_head = serializers.DictField()
+    signature = serializers.CharField()
+    algorithm = serializers.CharField()
+    public_key = serializers.CharField()
+
+
+class InclusionProofIn(serializers.Serializer[None]):
+    tree_size = serializers.IntegerField(min_value=1)
+
+
+class InclusionProofOut(serializers.Serializer[dict[str, Any]]):
+    seq = serializers.IntegerField()
+    leaf_index = serializers.IntegerField()
+    tree_size = serializers.IntegerField()
+    root_hash = serializers.CharField()
+    leaf_hash = serializers.CharField()
+    audit_path = serializers.ListField(child=serializers.CharField())
+    entry_canonical = serializers.CharField(help_text="The leaf bytes: the entry's RFC 8785 JSON.")
+
+
+class ConsistencyProofIn(serializers.Serializer[None]):
+    first = serializers.IntegerField(min_value=1)
+    second = serializers.IntegerField(min_value=1)
+
+
+class ConsistencyProofOut(serializers.Serializer[dict[str, Any]]):
+    first = serializers.IntegerField()
+    second = serializers.IntegerField()
+    first_root_hash = serializers.CharField()
+    second_root_hash = serializers.CharField()
+    consistency_path = serializers.ListField(child=serializers.CharField())

@@ -2,10 +2,20 @@ from __future__ import annotations
 
 from django.urls import path
 
-from audit.api import AuditChainVerifyApi, AuditEntryDetailApi, AuditEntryListApi
+from audit.api import (
+    AuditChainVerifyApi,
+    AuditCheckpointListApi,
+    AuditConsistencyProofApi,
+    AuditEntryDetailApi,
+    AuditEntryListApi,
+    AuditInclusionProofApi,
+)
 
 urlpatterns = [
     path("audit/entries/", AuditEntryListApi.as_view(), name="audit-entry-list"),
     path("audit/entries/<int:seq>/", AuditEntryDetailApi.as_view(), name="audit-entry-detail"),
+    path("audit/entries/<int:seq>/proof", AuditInclusionProofApi.as_view(), name="audit-inclusion-proof"),
+    path("audit/consistency", AuditConsistencyProofApi.as_view(), name="audit-consistency-proof"),
+    path("audit/checkpoints/", AuditCheckpointListApi.as_view(), name="audit-checkpoint-list"),
     path("audit/verify/", AuditChainVerifyApi.as_view(), name="audit-verify"),
 ]

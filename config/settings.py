@@ -198,6 +198,21 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 5
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
+# The audit log's signing key (Ed25519, PKCS#8 PEM) for checkpoints (signed tree heads). The
+# embedded default generates one under DATA_DIR once; in production point at the operator's key
+# and set AUDIT_SIGNING_KEY_GENERATE=false so a missing key is an error, not a new identity.
+AUDIT_SIGNING_KEY_FILE = Path(env_str("AUDIT_SIGNING_KEY_FILE", str(DATA_DIR / "audit-signing-key.pem")))
+AUDIT_SIGNING_KEY_GENERATE = env_bool("AUDIT_SIGNING_KEY_GENERATE", True)
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 300, minimum=10)
+# Where checkpoints are written outside the database: a prefix in the default storage (the bucket).
+AUDIT_CHECKPOINT_PREFIX = env_str("AUDIT_CHECKPOINT_PREFIX", "audit/checkpoints")
+CELERY_BEAT_SCHEDULE = {
+    "audit-checkpoint": {
+        "task": "audit.tasks.audit_checkpoint_task",
+        "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS),
+    },
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",

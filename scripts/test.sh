@@ -9,6 +9,8 @@ PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/likeness_platfor
 echo "== ruff"
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .
+echo "== migrations match the models"
+env -u DATABASE_URL "$BIN/python" manage.py makemigrations --check --dry-run
 echo "== mypy"
 "$BIN/mypy" .
 

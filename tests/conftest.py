@@ -3,6 +3,8 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -57,3 +59,14 @@ def committed_db(transactional_db: None) -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM audit_entry")
         install_guard(connection)
+
+
+@pytest.fixture(autouse=True)
+def isolated_media(settings: Any, tmp_path: Path) -> Path:
+    """Each test gets its own media storage, so files (checkpoints, uploads) never leak between tests."""
+    media = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(media)}},
+    }
+    return media

@@ -1,0 +1,250 @@
+"""The Merkle tree over the audit entries, signed checkpoints, and proofs.
+
+Leaf n of the tree is entry seq n + 1; its leaf bytes are the entry's canonical JSON (the same
+bytes the hash chain covers). Interior nodes of complete subtrees are stored (AuditMerkleNode) as
+the log grows, so roots and proofs cost O(log n) lookups instead of a rebuild per request.
+
+Checkpoints are signed tree heads. Each is written once to storage outside the database
+(AUDIT_CHECKPOINT_PREFIX in the default storage, i.e. the bucket in production). Verification
+recomputes the tree from the entries alone, ignoring the stored nodes (an attacker who rewrites
+the database can rewrite those too), and compares it with every checkpoint kept outside.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from audit import merkle
+from audit.chain import EntryRecord
+from audit.models import AuditCheckpoint, AuditMerkleNode
+from audit.selectors import iter_entry_records
+from audit.signing import key_id, public_key_raw, sign_document, signing_key, tree_head_document, verify_document
+from config.errors import Conflict, Invalid
+
+# Serialises tree extension on PostgreSQL (SQLite transactions are already one writer at a time).
+_EXTEND_LOCK_KEY = 4_707_284_735_218_591_604
+_BATCH = 2000
+
+NodeGetter = Callable[[int, int], bytes]
+
+
+def leaf_bytes(record: EntryRecord) -> bytes:
+    return record.canonical()
+
+
+class StoredNodes:
+    """A node getter over AuditMerkleNode with a per-use cache and a buffer of unsaved nodes."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[int, int], bytes] = {}
+
+    def __call__(self, level: int, index: int) -> bytes:
+        key = (level, index)
+        if key not in self.cache:
+            row = AuditMerkleNode.objects.filter(level=level, index=index).values_list("hash", flat=True).first()
+            if row is None:
+                raise LookupError(f"Merkle node {level}/{index} is not stored yet")
+            self.cache[key] = bytes.fromhex(row)
+        return self.cache[key]
+
+
+def indexed_size() -> int:
+    top = AuditMerkleNode.objects.filter(level=0).aggregate(top=Max("index"))["top"]
+    return 0 if top is None else int(top) + 1
+
+
+def audit_tree_extend() -> int:
+    """Add the nodes for every entry not yet in the tree; return the tree's size. Idempotent."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_EXTEND_LOCK_KEY])
+        size = indexed_size()
+        nodes = StoredNodes()
+        pending: list[AuditMerkleNode] = []
+        for record in iter_entry_records(after_seq=size):
+            if record.seq != size + 1:
+                raise Conflict("the audit log has a gap; run audit_verify", code="audit_chain_broken")
+            for level, index, digest in merkle.new_nodes_for_leaf(
+                leaf_index=size, leaf=merkle.leaf_hash(leaf_bytes(record)), get_node=nodes
+            ):
+                nodes.cache[(level, index)] = digest
+                pending.append(AuditMerkleNode(level=level, index=index, hash=digest.hex()))
+            size += 1
+            if len(pending) >= _BATCH:
+                AuditMerkleNode.objects.bulk_create(pending)
+                pending = []
+        AuditMerkleNode.objects.bulk_create(pending)
+    return size
+
+
+def _require_size(tree_size: int) -> None:
+    if tree_size < 1:
+        raise Invalid("tree_size must be at least 1", code="bad_tree_size")
+    if tree_size > indexed_size() and tree_size > audit_tree_extend():
+        raise Invalid(f"the log has fewer than {tree_size} entries", code="bad_tree_size")
+
+
+def root_at(tree_size: int) -> bytes:
+    _require_size(tree_size)
+    return merkle.root_hash(tree_size=tree_size, get_node=StoredNodes())
+
+
+def inclusion_proof_for(*, seq: int, tree_size: int) -> list[bytes]:
+    _require_size(tree_size)
+    if not 1 <= seq <= tree_size:
+        raise Invalid(f"entry {seq} is not in a tree of size {tree_size}", code="bad_tree_size")
+    return merkle.inclusion_proof(leaf_index=seq - 1, tree_size=tree_size, get_node=StoredNodes())
+
+
+def consistency_proof_for(*, first: int, second: int) -> list[bytes]:
+    _require_size(second)
+    if not 1 <= first <= second:
+        raise Invalid("need 1 <= first <= second", code="bad_tree_size")
+    return merkle.consistency_proof(first=first, second=second, get_node=StoredNodes())
+
+
+def public_key() -> Ed25519PublicKey:
+    return signing_key().public_key()
+
+
+def checkpoint_storage_name(tree_size: int) -> str:
+    return f"{settings.AUDIT_CHECKPOINT_PREFIX}/{tree_size:012d}.json"
+
+
+def checkpoint_file(checkpoint: AuditCheckpoint) -> dict[str, Any]:
+    document = tree_head_document(
+        tree_size=checkpoint.tree_size,
+        root_hash=checkpoint.root_hash,
+        timestamp=checkpoint.timestamp,
+        signer_key_id=checkpoint.key_id,
+    )
+    return {
+        "signed_tree_head": document,
+        "signature": checkpoint.signature,
+        "algorithm": "Ed25519 over RFC 8785 canonical JSON of signed_tree_head",
+        "public_key": base64.b64encode(public_key_raw(public_key())).decode("ascii"),
+    }
+
+
+def _write_once(name: str, content: bytes) -> None:
+    # Checkpoint files are never overwritten: a second, different head for the same size would be a
+    # fork of the log, which must be loud, not silently replace the evidence.
+    if default_storage.exists(name):
+        with default_storage.open(name) as handle:
+            if handle.read() != content:
+                raise Conflict(f"a different checkpoint is already stored at {name}", code="checkpoint_fork")
+        return
+    saved = default_storage.save(name, ContentFile(content))
+    if saved != name:
+        raise Conflict(f"storage renamed checkpoint {name} to {saved}", code="checkpoint_fork")
+
+
+def audit_checkpoint_create() -> AuditCheckpoint:
+    """Sign the current tree head and keep it in the database and, once, outside it. Idempotent."""
+    size = audit_tree_extend()
+    if size == 0:
+        raise Conflict("the audit log is empty; nothing to checkpoint", code="audit_log_empty")
+    existing = AuditCheckpoint.objects.filter(tree_size=size).first()
+    if existing is not None:
+        return existing
+    root = merkle.root_hash(tree_size=size, get_node=StoredNodes()).hex()
+    now = timezone.now()
+    signer = key_id(public_key())
+    document = tree_head_document(tree_size=size, root_hash=root, timestamp=now, signer_key_id=signer)
+    checkpoint = AuditCheckpoint(
+        tree_size=size,
+        root_hash=root,
+        timestamp=now,
+        key_id=signer,
+        signature=sign_document(document),
+        storage_name=checkpoint_storage_name(size),
+    )
+    _write_once(checkpoint.storage_name, json.dumps(checkpoint_file(checkpoint), sort_keys=True, indent=2).encode())
+    with transaction.atomic():
+        if AuditCheckpoint.objects.filter(tree_size=size).exists():
+            return AuditCheckpoint.objects.get(tree_size=size)
+        checkpoint.save()
+    return checkpoint
+
+
+@dataclass
+class CheckpointReport:
+    ok: bool
+    checked: int = 0
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checked": self.checked, "problems": self.problems}
+
+
+def stored_checkpoint_files() -> list[dict[str, Any]]:
+    prefix = settings.AUDIT_CHECKPOINT_PREFIX
+    try:
+        _, names = default_storage.listdir(prefix)
+    except FileNotFoundError:
+        return []
+    files = []
+    for name in sorted(names):
+        with default_storage.open(f"{prefix}/{name}") as handle:
+            files.append({"name": name, **json.loads(handle.read())})
+    return files
+
+
+def recomputed_roots(records: Iterable[EntryRecord], sizes: set[int]) -> dict[int, str]:
+    """Rebuild the tree from entry contents alone and return its root at each requested size."""
+    nodes: dict[tuple[int, int], bytes] = {}
+    roots: dict[int, str] = {}
+    size = 0
+    for record in records:
+        if record.seq != size + 1:
+            break
+        for level, index, digest in merkle.new_nodes_for_leaf(
+            leaf_index=size, leaf=merkle.leaf_hash(leaf_bytes(record)), get_node=lambda lv, ix: nodes[(lv, ix)]
+        ):
+            nodes[(level, index)] = digest
+        size += 1
+        if size in sizes:
+            roots[size] = merkle.root_hash(tree_size=size, get_node=lambda lv, ix: nodes[(lv, ix)]).hex()
+    return roots
+
+
+def audit_checkpoints_verify() -> CheckpointReport:
+    """Check every checkpoint kept outside the database against the entries in the database."""
+    key = public_key()
+    files = stored_checkpoint_files()
+    report = CheckpointReport(ok=True)
+    sizes = {int(f["signed_tree_head"]["tree_size"]) for f in files}
+    roots = recomputed_roots(iter_entry_records(), sizes)
+    for stored in files:
+        head = stored["signed_tree_head"]
+        size = int(head["tree_size"])
+        report.checked += 1
+        if not verify_document(head, stored["signature"], key):
+            report.problems.append({"file": stored["name"], "tree_size": size, "problem": "bad_signature"})
+        elif size not in roots:
+            report.problems.append({"file": stored["name"], "tree_size": size, "problem": "entries_missing"})
+        elif roots[size] != head["root_hash"]:
+            report.problems.append(
+                {
+                    "file": stored["name"],
+                    "tree_size": size,
+                    "problem": "root_mismatch",
+                    "stored_root": head["root_hash"],
+                    "recomputed_root": roots[size],
+                }
+            )
+    report.ok = not report.problems
+    return report
