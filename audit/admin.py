@@ -9,10 +9,21 @@ from django.http import HttpRequest
 
 from audit.access import can_read_audit_trail
 from audit.models import AuditCheckpoint, AuditEntry, AuditMerkleNode
+from config.admin import ReadOnlyAdmin
+
+
+class AuditReadOnlyAdmin(ReadOnlyAdmin):
+    """Visible to auditors and admins only; ReadOnlyAdmin already refuses add, change and delete."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_read_audit_trail(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_read_audit_trail(request.user)
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
+class AuditEntryAdmin(AuditReadOnlyAdmin):
     list_display = ["seq", "created_at", "actor_label", "action", "target_type", "target_id"]
     list_filter = ["action", "target_type", "created_at"]
     search_fields = ["actor_label", "target_id", "entry_hash"]
@@ -20,38 +31,6 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     ordering = ["-seq"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
     list_per_page = 100
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_read_audit_trail(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_read_audit_trail(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class AuditReadOnlyAdmin(admin.ModelAdmin[Any]):
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_read_audit_trail(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_read_audit_trail(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(AuditCheckpoint)
