@@ -104,6 +104,10 @@ TEMPLATES = [
 ]
 
 
+# Lets several test runs share one machine without sharing a test database.
+TEST_DB_SUFFIX = env_str("TEST_DB_SUFFIX", "")
+
+
 def _database_from_env() -> dict[str, Any]:
     url = env_optional("DATABASE_URL")
     if url is None:
@@ -118,7 +122,7 @@ def _database_from_env() -> dict[str, Any]:
                 "timeout": 30,
             },
             # A file, not the in-memory default: tests of concurrent writers need real WAL locking.
-            "TEST": {"NAME": str(DATA_DIR / "test-db.sqlite3")},
+            "TEST": {"NAME": str(DATA_DIR / f"test-db{TEST_DB_SUFFIX}.sqlite3")},
         }
     scheme = urlsplit(url).scheme
     if scheme not in {"postgres", "postgresql", "pgsql"}:
@@ -131,6 +135,7 @@ def _database_from_env() -> dict[str, Any]:
         raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
     if not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL names no database")
+    config["TEST"] = {"NAME": f"test_{config['NAME']}{TEST_DB_SUFFIX}"}
     return config
 
 
