@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.roles import Role
@@ -16,6 +15,7 @@ from accounts.tokens import generate_token
 from audit.access import AUDITOR_GROUP
 from audit.actions import AuditAction
 from audit.services import audit_record
+from config import clock
 from config.errors import Conflict, Invalid, NotFound
 
 # Roles held by a flag or group on the user; the others follow from owning a likeness or
@@ -54,7 +54,7 @@ def token_issue(*, user: Any, name: str, actor: Any) -> IssuedToken:
     new = generate_token()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name, prefix=new.prefix, digest=new.digest, created_at=timezone.now()
+            user=user, name=name, prefix=new.prefix, digest=new.digest, created_at=clock.now()
         )
         audit_record(
             actor=actor,
@@ -70,7 +70,7 @@ def token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
         if token.revoked_at is not None:
             return token  # revoking twice is harmless and leaves one audit entry
-        token.revoked_at = timezone.now()
+        token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
         audit_record(
             actor=actor,

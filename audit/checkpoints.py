@@ -24,13 +24,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from audit import merkle
 from audit.chain import EntryRecord
 from audit.models import AuditCheckpoint, AuditMerkleNode
 from audit.selectors import iter_entry_records
 from audit.signing import key_id, public_key_raw, sign_document, signing_key, tree_head_document, verify_document
+from config import clock
 from config.errors import Conflict, Invalid
 
 # Serialises tree extension on PostgreSQL (SQLite transactions are already one writer at a time).
@@ -161,7 +161,7 @@ def audit_checkpoint_create() -> AuditCheckpoint:
     if existing is not None:
         return existing
     root = merkle.root_hash(tree_size=size, get_node=StoredNodes()).hex()
-    now = timezone.now()
+    now = clock.now()
     signer = key_id(public_key())
     document = tree_head_document(tree_size=size, root_hash=root, timestamp=now, signer_key_id=signer)
     checkpoint = AuditCheckpoint(

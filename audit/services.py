@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.append_sql import FUNCTION
 from audit.chain import GENESIS_HASH, canonical_entry_around_seq, chain_hash, normalise_data
 from audit.models import AuditEntry
+from config import clock
 
 SYSTEM_LABEL = "system"
 
@@ -69,7 +69,7 @@ def audit_record(
     target_type, target_id = describe_target(target)
     actor_id, label = describe_actor(actor, actor_label)
     payload = normalise_data(data or {})
-    now = timezone.now()
+    now = clock.now()
     head, tail = canonical_entry_around_seq(
         time=now,
         actor_id=None if actor_id is None else str(actor_id),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.services import audit_record
+from config import clock
 from config.errors import Conflict, Forbidden, Invalid, NotFound
 from licensing.models import Membership, MembershipRole, Organisation, OrganisationKind
 from licensing.selectors import is_manager
@@ -19,7 +19,7 @@ def organisation_create(*, name: str, kind: OrganisationKind, creator: Any, acto
     name = name.strip()
     if not name or len(name) > 200:
         raise Invalid("name must be 1 to 200 characters", detail={"field": "name"})
-    now = timezone.now()
+    now = clock.now()
     try:
         with transaction.atomic():
             organisation = Organisation.objects.create(name=name, kind=kind, created_at=now)
@@ -43,7 +43,7 @@ def membership_add(*, organisation: Organisation, user: Any, role: MembershipRol
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
-                organisation=organisation, user=user, role=role, created_at=timezone.now()
+                organisation=organisation, user=user, role=role, created_at=clock.now()
             )
             audit_record(
                 actor=actor,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.services import audit_record
+from config import clock
 from config.errors import Conflict, Forbidden, Invalid
 from likeness.models import Likeness, LikenessOwner, LikenessStatus
 
@@ -25,7 +25,7 @@ def owner_register(*, user: Any, display_name: str, actor: Any) -> LikenessOwner
     with transaction.atomic():
         if LikenessOwner.objects.filter(user=user).exists():
             raise Conflict("this user is already a likeness owner", code="already_owner")
-        owner = LikenessOwner.objects.create(user=user, display_name=display_name, created_at=timezone.now())
+        owner = LikenessOwner.objects.create(user=user, display_name=display_name, created_at=clock.now())
         audit_record(
             actor=actor,
             action=AuditAction.LIKENESS_OWNER_REGISTERED,
@@ -39,7 +39,7 @@ def likeness_create(*, owner: LikenessOwner | None, display_name: str, actor: An
     if owner is None:
         raise Forbidden("only registered likeness owners may create likenesses", code="not_an_owner")
     display_name = _clean_name(display_name, "display_name")
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         likeness = Likeness.objects.create(owner=owner, display_name=display_name, created_at=now, updated_at=now)
         audit_record(
@@ -59,7 +59,7 @@ def likeness_set_licensable(*, likeness: Likeness, licensable: bool, actor: Any)
         if likeness.licensable == licensable:
             return likeness
         likeness.licensable = licensable
-        likeness.updated_at = timezone.now()
+        likeness.updated_at = clock.now()
         likeness.save(update_fields=["licensable", "updated_at"])
         audit_record(
             actor=actor,

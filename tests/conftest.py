@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from django.db import connection
 
 from audit.triggers import drop_guard, install_guard
+from config import clock
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -70,3 +72,27 @@ def isolated_media(settings: Any, tmp_path: Path) -> Path:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(media)}},
     }
     return media
+
+
+class MovableClock:
+    """The `clock` fixture: frozen at the real current time, moved explicitly by the test."""
+
+    def __init__(self) -> None:
+        from django.utils import timezone
+
+        clock.freeze(timezone.now())
+
+    def now(self) -> datetime:
+        return clock.now()
+
+    def set(self, moment: datetime) -> None:
+        clock.freeze(moment)
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        return clock.advance(delta if delta is not None else timedelta(**kwargs))
+
+
+@pytest.fixture(name="clock")
+def clock_fixture() -> Iterator[MovableClock]:
+    yield MovableClock()
+    clock.freeze(None)

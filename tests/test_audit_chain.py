@@ -108,3 +108,15 @@ def test_awkward_data_hashes_exactly_as_documented():
     stored = AuditEntry.objects.get(seq=entry.seq)
     assert stored.entry_hash == entry.entry_hash == independent_hash(stored)
     assert audit_chain_verify().ok
+
+
+def test_entries_take_their_time_from_the_platform_clock(clock):
+    from datetime import UTC, datetime, timedelta
+
+    clock.set(datetime(2030, 1, 2, 3, 4, 5, 678901, tzinfo=UTC))
+    first = audit_record(actor=None, action=AuditAction.BENCH_APPENDED, target=AuditTarget("x", "1"))
+    clock.advance(timedelta(days=1))
+    second = audit_record(actor=None, action=AuditAction.BENCH_APPENDED, target=AuditTarget("x", "2"))
+    assert AuditEntry.objects.get(seq=first.seq).created_at == datetime(2030, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    assert AuditEntry.objects.get(seq=second.seq).created_at == datetime(2030, 1, 3, 3, 4, 5, 678901, tzinfo=UTC)
+    assert audit_chain_verify().ok

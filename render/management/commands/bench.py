@@ -1,4 +1,8 @@
-"""`python manage.py bench audit`: measured figures for the audit trail (see audit/bench.py)."""
+"""`python manage.py bench TARGET`: measured figures, each against a baseline run in the same process.
+
+It lives in the render app, the last in the dependency order, so it may import every app's
+benchmark module. Targets: `audit` (audit/bench.py).
+"""
 
 from __future__ import annotations
 
