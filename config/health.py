@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -49,7 +49,7 @@ def check_storage() -> str:
                 raise RuntimeError("storage returned different bytes")
     finally:
         default_storage.delete(name)
-    return type(default_storage).__name__
+    return type(storages["default"]).__name__
 
 
 CHECKS: dict[str, Callable[[], str]] = {

