@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -21,6 +21,7 @@ from audit.checkpoints import (
     inclusion_proof_for,
     root_at,
 )
+from audit.evidence import build_bundle
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.permissions import CanReadAuditTrail
 from audit.selectors import audit_chain_verify, audit_entries
@@ -31,9 +32,11 @@ from audit.serializers import (
     CheckpointOut,
     ConsistencyProofIn,
     ConsistencyProofOut,
+    EvidenceIn,
     InclusionProofIn,
     InclusionProofOut,
 )
+from config.errors import NotFound
 
 
 class AuditEntryListApi(ListAPIView[AuditEntry]):
@@ -131,3 +134,22 @@ class AuditCheckpointListApi(APIView):
     def post(self, request: Request) -> Response:
         checkpoint = audit_checkpoint_create()
         return Response(CheckpointOut(checkpoint_file(checkpoint)).data, status=status.HTTP_201_CREATED)
+
+
+class AuditEvidenceApi(APIView):
+    """An evidence bundle (zip) for every audit entry about one target, against a fresh checkpoint."""
+
+    permission_classes = [IsAuthenticated, CanReadAuditTrail]
+
+    @extend_schema(parameters=[EvidenceIn], responses={(200, "application/zip"): bytes})
+    def get(self, request: Request) -> HttpResponse:
+        given = EvidenceIn(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        target_type, target_id = given.validated_data["target_type"], given.validated_data["target_id"]
+        if not AuditEntry.objects.filter(target_type=target_type, target_id=target_id).exists():
+            raise NotFound("no audit entries about that target")
+        response = HttpResponse(
+            build_bundle(target_type=target_type, target_id=target_id), content_type="application/zip"
+        )
+        response["Content-Disposition"] = 'attachment; filename="evidence.zip"'
+        return response

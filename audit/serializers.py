@@ -79,3 +79,8 @@ class ConsistencyProofOut(serializers.Serializer[dict[str, Any]]):
     first_root_hash = serializers.CharField()
     second_root_hash = serializers.CharField()
     consistency_path = serializers.ListField(child=serializers.CharField())
+
+
+class EvidenceIn(serializers.Serializer[None]):
+    target_type = serializers.CharField(max_length=100)
+    target_id = serializers.CharField(max_length=100)

@@ -8,6 +8,7 @@ from audit.api import (
     AuditConsistencyProofApi,
     AuditEntryDetailApi,
     AuditEntryListApi,
+    AuditEvidenceApi,
     AuditInclusionProofApi,
 )
 
@@ -17,5 +18,6 @@ urlpatterns = [
     path("audit/entries/<int:seq>/proof", AuditInclusionProofApi.as_view(), name="audit-inclusion-proof"),
     path("audit/consistency", AuditConsistencyProofApi.as_view(), name="audit-consistency-proof"),
     path("audit/checkpoints/", AuditCheckpointListApi.as_view(), name="audit-checkpoint-list"),
+    path("audit/evidence", AuditEvidenceApi.as_view(), name="audit-evidence"),
     path("audit/verify/", AuditChainVerifyApi.as_view(), name="audit-verify"),
 ]
