@@ -1,0 +1,180 @@
+"""What a media file is, and whether the platform will touch it. Pure; no database.
+
+Every limit is checked from headers before any heavy decoding: a decompression bomb or an hour of
+4K video is refused with its own code in milliseconds. The type is read from the file's first bytes
+(never from its name), and only JPEG, PNG, WebP and MP4 (H.264/HEVC/VP9/AV1 video) are accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import BinaryIO
+
+from config.errors import Invalid
+
+IMAGE_FORMATS = {"jpeg", "png", "webp"}
+VIDEO_CODECS = {"h264", "hevc", "vp9", "av1", "mpeg4"}
+
+
+class MediaRejected(Invalid):
+    """A file refused before any work; `code` says why (media_too_large, media_unreadable, ...)."""
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    max_bytes: int
+    max_pixels: int
+    max_video_seconds: float
+    max_fps: float
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    kind: str  # "image" or "video"
+    format: str  # jpeg, png, webp, mp4
+    width: int
+    height: int
+    size_bytes: int
+    sha256: str
+    duration_seconds: float = 0.0
+    fps: float = 0.0
+    frame_count: int = 1
+    has_audio: bool = False
+    codec: str = ""
+
+
+def sniff_format(head: bytes) -> str | None:
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    return None
+
+
+def file_sha256(handle: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    handle.seek(0)
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(block)
+    handle.seek(0)
+    return digest.hexdigest()
+
+
+def probe_media(path: Path, *, limits: MediaLimits, name: str = "file") -> MediaInfo:
+    """Identify `path` and enforce `limits`, or raise MediaRejected naming the file and the reason."""
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise MediaRejected(
+            f"{name} is {size} bytes; the limit is {limits.max_bytes}",
+            code="media_too_large",
+            detail={"file": name, "size_bytes": size, "max_bytes": limits.max_bytes},
+        )
+    if size == 0:
+        raise MediaRejected(f"{name} is empty", code="media_unreadable", detail={"file": name})
+    with path.open("rb") as handle:
+        kind = sniff_format(handle.read(16))
+        sha = file_sha256(handle)
+    if kind is None:
+        raise MediaRejected(
+            f"{name} is not a JPEG, PNG, WebP or MP4 file", code="media_unsupported_type", detail={"file": name}
+        )
+    if kind == "mp4":
+        return _probe_video(path, limits=limits, name=name, size=size, sha=sha)
+    return _probe_image(path, limits=limits, name=name, size=size, sha=sha, kind=kind)
+
+
+def _too_many_pixels(name: str, width: int, height: int, limits: MediaLimits) -> MediaRejected:
+    return MediaRejected(
+        f"{name} is {width}x{height} pixels; the limit is {limits.max_pixels} pixels",
+        code="media_too_many_pixels",
+        detail={"file": name, "width": width, "height": height, "max_pixels": limits.max_pixels},
+    )
+
+
+def _probe_image(path: Path, *, limits: MediaLimits, name: str, size: int, sha: str, kind: str) -> MediaInfo:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            width, height = image.size  # header only: nothing decoded yet
+            if width * height > limits.max_pixels:
+                raise _too_many_pixels(name, width, height, limits)
+            image.load()  # a truncated or corrupt body fails here, before any render work
+    except MediaRejected:
+        raise
+    except Image.DecompressionBombError:
+        # Pillow refuses absurd headers itself, before our own (lower) limit is even asked.
+        raise MediaRejected(
+            f"{name} declares more than {limits.max_pixels} pixels",
+            code="media_too_many_pixels",
+            detail={"file": name, "max_pixels": limits.max_pixels},
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise MediaRejected(
+            f"{name} could not be decoded: {exc}", code="media_unreadable", detail={"file": name}
+        ) from None
+    return MediaInfo(kind="image", format=kind, width=width, height=height, size_bytes=size, sha256=sha)
+
+
+def _probe_video(path: Path, *, limits: MediaLimits, name: str, size: int, sha: str) -> MediaInfo:
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise MediaRejected(f"{name} has no video stream", code="media_unreadable", detail={"file": name})
+            stream = container.streams.video[0]
+            codec = stream.codec_context.name
+            width, height = stream.codec_context.width, stream.codec_context.height
+            rate = stream.average_rate or stream.guessed_rate or Fraction(0)
+            fps = float(rate)
+            if stream.duration is not None and stream.time_base is not None:
+                duration = float(stream.duration * stream.time_base)
+            else:
+                duration = (container.duration or 0) / 1_000_000
+            has_audio = bool(container.streams.audio)
+            frames = stream.frames or round(duration * fps)
+    except MediaRejected:
+        raise
+    except (av.error.FFmpegError, ValueError, OSError) as exc:
+        raise MediaRejected(
+            f"{name} could not be read as video: {exc}", code="media_unreadable", detail={"file": name}
+        ) from None
+    if codec not in VIDEO_CODECS:
+        raise MediaRejected(
+            f"{name} uses video codec {codec!r}", code="media_unsupported_type", detail={"file": name, "codec": codec}
+        )
+    if width * height > limits.max_pixels or width <= 0 or height <= 0:
+        raise _too_many_pixels(name, width, height, limits)
+    if fps <= 0 or fps > limits.max_fps:
+        raise MediaRejected(
+            f"{name} runs at {fps:.2f} frames/s; the limit is {limits.max_fps}",
+            code="video_frame_rate_too_high",
+            detail={"file": name, "fps": fps},
+        )
+    if duration <= 0 or duration > limits.max_video_seconds:
+        raise MediaRejected(
+            f"{name} lasts {duration:.1f} s; the limit is {limits.max_video_seconds} s",
+            code="video_too_long",
+            detail={"file": name, "duration_seconds": duration},
+        )
+    return MediaInfo(
+        kind="video",
+        format="mp4",
+        width=width,
+        height=height,
+        size_bytes=size,
+        sha256=sha,
+        duration_seconds=duration,
+        fps=fps,
+        frame_count=int(frames),
+        has_audio=has_audio,
+        codec=codec,
+    )
