@@ -218,6 +218,51 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Licensing: the platform's licence-signing key (Ed25519, PKCS#8 PEM), separate from the audit key.
+# Every key ever used is remembered (licensing.PlatformKey) and published, so replacing the file
+# rotates the key without invalidating documents signed under the old one.
+LICENSE_SIGNING_KEY_FILE = Path(env_str("LICENSE_SIGNING_KEY_FILE", str(DATA_DIR / "license-signing-key.pem")))
+LICENSE_SIGNING_KEY_GENERATE = env_bool("LICENSE_SIGNING_KEY_GENERATE", True)
+# 32 random bytes (base64) that encrypt custodial owner keys and webhook secrets at rest (AES-GCM).
+LICENSE_KEY_ENCRYPTION_KEY_FILE = Path(
+    env_str("LICENSE_KEY_ENCRYPTION_KEY_FILE", str(DATA_DIR / "license-key-encryption-key"))
+)
+LICENSE_EXPIRY_INTERVAL_SECONDS = env_int("LICENSE_EXPIRY_INTERVAL_SECONDS", 60, minimum=5)
+# Webhooks: https only, except http://127.0.0.1 / localhost when this is true (development, tests).
+WEBHOOK_ALLOW_INSECURE_LOOPBACK = env_bool("WEBHOOK_ALLOW_INSECURE_LOOPBACK", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["license-expire-due"] = {
+    "task": "licensing.tasks.license_expire_due_task",
+    "schedule": float(LICENSE_EXPIRY_INTERVAL_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["webhook-retry-due"] = {
+    "task": "licensing.tasks.webhook_retry_due_task",
+    "schedule": float(WEBHOOK_RETRY_BASE_SECONDS),
+}
+
+# C2PA provenance credentials: an ES256 certificate chain (end entity first), its key, and the root
+# that verifiers should trust. The embedded default generates them once under DATA_DIR/c2pa.
+PROVENANCE_CERT_CHAIN_FILE = Path(env_str("PROVENANCE_CERT_CHAIN_FILE", str(DATA_DIR / "c2pa" / "chain.pem")))
+PROVENANCE_KEY_FILE = Path(env_str("PROVENANCE_KEY_FILE", str(DATA_DIR / "c2pa" / "signer-key.pem")))
+PROVENANCE_TRUST_ANCHOR_FILE = Path(env_str("PROVENANCE_TRUST_ANCHOR_FILE", str(DATA_DIR / "c2pa" / "root.pem")))
+PROVENANCE_GENERATE_CREDENTIALS = env_bool("PROVENANCE_GENERATE_CREDENTIALS", True)
+
+# Render limits: checked from file headers before any heavy work, each refused with its own code.
+RENDER_MAX_UPLOAD_BYTES = env_int("RENDER_MAX_UPLOAD_BYTES", 500 * 1024 * 1024, minimum=1024)
+RENDER_MAX_PIXELS = env_int("RENDER_MAX_PIXELS", 40_000_000, minimum=64 * 64)
+RENDER_MAX_VIDEO_SECONDS = env_int("RENDER_MAX_VIDEO_SECONDS", 600, minimum=1)
+RENDER_MAX_FPS = env_int("RENDER_MAX_FPS", 60, minimum=1)
+# A worker holds a running job for this long between heartbeats; after that another may take it over.
+RENDER_LEASE_SECONDS = env_int("RENDER_LEASE_SECONDS", 120, minimum=10)
+# How often (in frames) a long render re-checks that its licence still stands.
+RENDER_RECHECK_FRAMES = env_int("RENDER_RECHECK_FRAMES", 25, minimum=1)
+# Lifetime of a download link for a render output (local storage; S3 uses S3_URL_EXPIRY_SECONDS).
+DOWNLOAD_LINK_SECONDS = env_int("DOWNLOAD_LINK_SECONDS", 300, minimum=10, maximum=86400)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -256,3 +301,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})},
 }
+
+# Likenesses: face engines, encryption of biometric data, enrolment limits, duplicate search.
+# FACE_ENGINE "dlib" is the offline embedded default; "insightface" loads the operator's models from
+# FACE_MODEL_DIR, checked against pinned sha256 sums (FACE_MODEL_PINS_FILE to pin other files).
+FACE_ENGINE = env_choice("FACE_ENGINE", "dlib", {"dlib", "insightface"})
+FACE_MODEL_DIR = Path(env_str("FACE_MODEL_DIR", str(DATA_DIR / "face-models"))).resolve()
+FACE_MODEL_PINS_FILE = env_optional("FACE_MODEL_PINS_FILE")
+FACE_DET_SIZE = env_int("FACE_DET_SIZE", 640, minimum=32, maximum=4096)
+FACE_SEARCH_INDEX = env_choice("FACE_SEARCH_INDEX", "auto", {"auto", "exact", "hnsw"})
+# The key-encryption key that wraps every likeness's data key (likeness/crypto.py).
+LIKENESS_KEK = env_optional("LIKENESS_KEK")
+LIKENESS_KEK_FILE = Path(env_str("LIKENESS_KEK_FILE", str(DATA_DIR / "likeness-kek.key")))
+LIKENESS_KEK_GENERATE = env_bool("LIKENESS_KEK_GENERATE", True)
+LIKENESS_KMS_KEY_ID = env_optional("LIKENESS_KMS_KEY_ID")
+LIKENESS_PHOTO_MAX_BYTES = env_int("LIKENESS_PHOTO_MAX_BYTES", 15 * 1024 * 1024, minimum=1024)
+LIKENESS_PHOTO_MAX_PIXELS = env_int("LIKENESS_PHOTO_MAX_PIXELS", 40_000_000, minimum=10_000)
+LIKENESS_FACE_MIN_SIZE = env_int("LIKENESS_FACE_MIN_SIZE", 80, minimum=16)

@@ -6,14 +6,23 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from likeness.models import Likeness
 from likeness.selectors import likeness_visible_to, likenesses_visible_to, owner_of
-from likeness.serializers import LicensabilityIn, LikenessCreateIn, LikenessOut, OwnerRegisterIn
-from likeness.services import likeness_create, likeness_set_licensable, owner_register
+from likeness.serializers import EnrolmentIn, LicensabilityIn, LikenessCreateIn, LikenessOut, OwnerRegisterIn, ReviewIn
+from likeness.services import (
+    PhotoUpload,
+    likeness_create,
+    likeness_enrol,
+    likeness_erase,
+    likeness_review,
+    likeness_set_licensable,
+    owner_register,
+)
 
 
 class OwnerRegisterApi(APIView):
@@ -38,7 +47,10 @@ class LikenessListApi(ListAPIView[Likeness]):
         given = LikenessCreateIn(data=request.data)
         given.is_valid(raise_exception=True)
         likeness = likeness_create(
-            owner=owner_of(request.user), display_name=given.validated_data["display_name"], actor=request.user
+            owner=owner_of(request.user),
+            display_name=given.validated_data["display_name"],
+            licensable=given.validated_data["licensable"],
+            actor=request.user,
         )
         return Response(LikenessOut(likeness).data, status=status.HTTP_201_CREATED)
 
@@ -57,6 +69,48 @@ class LikenessLicensabilityApi(APIView):
         likeness = likeness_set_licensable(
             likeness=likeness_visible_to(request.user, likeness_id),
             licensable=given.validated_data["licensable"],
+            actor=request.user,
+        )
+        return Response(LikenessOut(likeness).data)
+
+
+class LikenessEnrolmentApi(APIView):
+    """Upload 1-5 photos of your own face (multipart field `photos`, repeated) to enrol a draft likeness."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": EnrolmentIn}, responses=LikenessOut)
+    def post(self, request: Request, likeness_id: uuid.UUID) -> Response:
+        likeness = likeness_visible_to(request.user, likeness_id)
+        given = EnrolmentIn(data={"photos": request.FILES.getlist("photos")})
+        given.is_valid(raise_exception=True)
+        uploads = [
+            PhotoUpload(name=f.name or f"photo-{i + 1}", data=f.read())
+            for i, f in enumerate(given.validated_data["photos"])
+        ]
+        likeness = likeness_enrol(likeness=likeness, photos=uploads, actor=request.user)
+        return Response(LikenessOut(likeness).data)
+
+
+class LikenessErasureApi(APIView):
+    """Erase your likeness: its biometric data is destroyed for good and its licences end."""
+
+    @extend_schema(request=None, responses=LikenessOut)
+    def post(self, request: Request, likeness_id: uuid.UUID) -> Response:
+        likeness = likeness_erase(likeness=likeness_visible_to(request.user, likeness_id), actor=request.user)
+        return Response(LikenessOut(likeness).data)
+
+
+class LikenessReviewApi(APIView):
+    """Admins: approve a frozen enrolment, or reject it (the likeness is erased)."""
+
+    @extend_schema(request=ReviewIn, responses=LikenessOut)
+    def post(self, request: Request, likeness_id: uuid.UUID) -> Response:
+        given = ReviewIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        likeness = likeness_review(
+            likeness=likeness_visible_to(request.user, likeness_id),
+            approve=given.validated_data["decision"] == "approve",
             actor=request.user,
         )
         return Response(LikenessOut(likeness).data)

@@ -10,6 +10,7 @@ class LikenessConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.roles import register_role_provider
+        from likeness import checks  # noqa: F401 - registers the face-model system check
         from likeness.selectors import owner_roles
 
         register_role_provider(owner_roles)

@@ -39,3 +39,58 @@ class Likeness(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.get_status_display()})"
+
+
+class LikenessKey(models.Model):
+    """A likeness's data key, wrapped by the key-encryption key; NULL once destroyed (erasure)."""
+
+    likeness = models.OneToOneField(Likeness, on_delete=models.PROTECT, primary_key=True, related_name="data_key")
+    wrapped_key = models.BinaryField(null=True, editable=False)
+    kek_id = models.CharField(max_length=32, help_text="Which key-encryption key wrapped it.")
+    created_at = models.DateTimeField()
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"data key of {self.likeness_id} ({'destroyed' if self.destroyed_at else 'live'})"
+
+
+class ReferencePhoto(models.Model):
+    """One enrolled photo of the owner's face; its pixels are stored encrypted in the default storage."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    likeness = models.ForeignKey(Likeness, on_delete=models.PROTECT, related_name="photos")
+    position = models.PositiveSmallIntegerField()
+    storage_name = models.CharField(max_length=300, help_text="Encrypted PNG in the default storage.")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["likeness", "position"]
+        constraints = [models.UniqueConstraint(fields=["likeness", "position"], name="photo_position_unique")]
+
+    def __str__(self) -> str:
+        return f"photo {self.position} of {self.likeness_id}"
+
+
+class FaceEmbedding(models.Model):
+    """The encrypted embedding of the face in one reference photo, with the engine that made it.
+
+    `search_token` changes with every row written, so a process's in-memory search index can tell
+    that the rows changed even when ids are reused (see likeness/search.py).
+    """
+
+    likeness = models.ForeignKey(Likeness, on_delete=models.PROTECT, related_name="embeddings")
+    photo = models.OneToOneField(ReferencePhoto, on_delete=models.PROTECT, related_name="embedding")
+    engine = models.CharField(max_length=32)
+    model_info = models.JSONField(help_text="Model name -> sha256 of every model the engine used.")
+    dim = models.PositiveSmallIntegerField()
+    ciphertext = models.BinaryField(editable=False)
+    search_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["engine", "id"], name="embedding_engine_id")]
+
+    def __str__(self) -> str:
+        return f"{self.engine} embedding of {self.likeness_id}"

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from likeness.api import LikenessDetailApi, LikenessLicensabilityApi, LikenessListApi, OwnerRegisterApi
+from likeness.api import (
+    LikenessDetailApi,
+    LikenessEnrolmentApi,
+    LikenessErasureApi,
+    LikenessLicensabilityApi,
+    LikenessListApi,
+    LikenessReviewApi,
+    OwnerRegisterApi,
+)
 
 urlpatterns = [
     path("owners/", OwnerRegisterApi.as_view(), name="owner-register"),
@@ -13,4 +21,7 @@ urlpatterns = [
         LikenessLicensabilityApi.as_view(),
         name="likeness-licensability",
     ),
+    path("likenesses/<uuid:likeness_id>/enrolment/", LikenessEnrolmentApi.as_view(), name="likeness-enrolment"),
+    path("likenesses/<uuid:likeness_id>/erasure/", LikenessErasureApi.as_view(), name="likeness-erasure"),
+    path("likenesses/<uuid:likeness_id>/review/", LikenessReviewApi.as_view(), name="likeness-review"),
 ]

@@ -79,8 +79,9 @@ def warp_swap(image: np.ndarray, *, target: DetectedFace, source: SwapSource) ->
     check_image(source.image)
     height, width = image.shape[:2]
     matrix = similarity_transform(source.face.landmarks, target.landmarks)
-    warped = cv2.warpAffine(source.image, matrix, (width, height), flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REFLECT)
+    warped = cv2.warpAffine(
+        source.image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+    )
     mask = face_mask((height, width), target.landmarks)
     recoloured = match_colour(warped, image, mask)
     alpha = mask[..., None]
