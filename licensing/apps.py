@@ -13,3 +13,7 @@ class LicensingConfig(AppConfig):
         from licensing.selectors import membership_roles
 
         register_role_provider(membership_roles)
+
+        from licensing.erasure import register as register_erasure_hook
+
+        register_erasure_hook()

@@ -43,3 +43,267 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organisation} ({self.role})"
+
+
+# --- Works and the rights held on them --------------------------------------------------------
+
+
+class WorkKind(models.TextChoices):
+    FILM = "film", "Film"
+    SERIES = "series", "Series episode"
+    CLIP = "clip", "Clip"
+    STILL = "still", "Still image"
+    ADVERT = "advert", "Advertisement"
+    GAME = "game", "Game"
+
+
+class MediaType(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+
+
+class Work(models.Model):
+    """A work (film, clip, still...) registered by the organisation that holds rights in it.
+
+    A studio that claims to hold a work itself registers it as its own rights holder: `holder` is
+    then the studio.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="works")
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=16, choices=WorkKind.choices)
+    identifiers = models.JSONField(default=dict, blank=True, help_text="e.g. {'isan': ..., 'eidr': ...}")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WorkFile(models.Model):
+    """A media file belonging to a work, fingerprinted by sha256. A file belongs to one work only."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    work = models.ForeignKey(Work, on_delete=models.PROTECT, related_name="files")
+    sha256 = models.CharField(max_length=64, unique=True)
+    media_type = models.CharField(max_length=8, choices=MediaType.choices)
+    name = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name or self.sha256[:12]} ({self.work})"
+
+
+class RightKind(models.TextChoices):
+    REPRODUCE = "reproduce", "Reproduce"
+    ADAPT = "adapt", "Adapt (alter, including face replacement)"
+    DISTRIBUTE = "distribute", "Distribute"
+
+
+class WorkRight(models.Model):
+    """A right the holder declares on its work, for a territory and a term."""
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="rights")
+    right = models.CharField(max_length=16, choices=RightKind.choices)
+    territories = models.JSONField(help_text='ISO 3166-1 alpha-2 codes, or ["WORLD"]')
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.right} on {self.work}"
+
+
+class AdaptationGrant(models.Model):
+    """A rights holder grants a studio the right to adapt a work: revocable, for a term and territory."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    work = models.ForeignKey(Work, on_delete=models.PROTECT, related_name="adaptation_grants")
+    studio = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="adaptation_grants")
+    territories = models.JSONField(help_text='ISO 3166-1 alpha-2 codes, or ["WORLD"]')
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"adapt {self.work} -> {self.studio}"
+
+
+# --- Signing keys -------------------------------------------------------------------------------
+
+
+class KeyCustody(models.TextChoices):
+    CUSTODIAL = "custodial", "Custodial (held by the platform, encrypted at rest)"
+    SELF = "self", "Self-custody (the owner holds the private key)"
+
+
+class OwnerKey(models.Model):
+    """A likeness owner's Ed25519 key. Keys rotate: a retired key stays published so that documents
+    signed under it keep verifying, but signs nothing new."""
+
+    kid = models.CharField(max_length=40, primary_key=True)
+    owner = models.ForeignKey("likeness.LikenessOwner", on_delete=models.PROTECT, related_name="signing_keys")
+    custody = models.CharField(max_length=16, choices=KeyCustody.choices)
+    public_key = models.BinaryField()
+    encrypted_private_key = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"], condition=models.Q(retired_at__isnull=True), name="owner_key_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kid} ({self.custody})"
+
+
+class PlatformKey(models.Model):
+    """Every platform licence-signing key ever used, kept so old documents verify after rotation."""
+
+    kid = models.CharField(max_length=40, primary_key=True)
+    public_key = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.kid
+
+
+# --- Licences -----------------------------------------------------------------------------------
+
+
+class LicenseStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested (awaiting the owner)"
+    DECLINED = "declined", "Declined by the owner"
+    ACTIVE = "active", "Active (signed and countersigned)"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+    EXHAUSTED = "exhausted", "Exhausted (render quota used up)"
+
+
+class License(models.Model):
+    """A licence to use a likeness under a scope, as a signed canonical document.
+
+    `document` holds the exact RFC 8785 bytes (as text) that the owner signs; the enforced terms
+    are always read from those bytes after their signatures verify, never from other columns.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.PositiveIntegerField(default=1)
+    likeness = models.ForeignKey("likeness.Likeness", on_delete=models.PROTECT, related_name="licenses")
+    licensee = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="licenses")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_licenses"
+    )
+    status = models.CharField(max_length=16, choices=LicenseStatus.choices, default=LicenseStatus.REQUESTED)
+    status_changed_at = models.DateTimeField()
+    document = models.TextField(help_text="RFC 8785 canonical JSON of the licence document")
+    owner_key_id = models.CharField(max_length=40)
+    owner_signature = models.CharField(max_length=100, blank=True)
+    platform_key_id = models.CharField(max_length=40, blank=True)
+    platform_signature = models.CharField(max_length=100, blank=True)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    max_renders = models.PositiveIntegerField(null=True, blank=True)
+    renders_used = models.PositiveIntegerField(default=0)
+    decline_reason = models.CharField(max_length=500, blank=True)
+    revoke_reason = models.CharField(max_length=500, blank=True)
+    revocation = models.TextField(blank=True, help_text="RFC 8785 canonical JSON of the signed revocation record")
+    revocation_signature = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "valid_until"], name="license_status_until")]
+
+    def __str__(self) -> str:
+        return f"licence {self.pk} ({self.status})"
+
+
+# --- Webhooks -----------------------------------------------------------------------------------
+
+
+class WebhookEndpoint(models.Model):
+    """An HTTPS endpoint a party (an organisation or a likeness owner) registers for events."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    owner = models.ForeignKey(
+        "likeness.LikenessOwner", null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(max_length=500)
+    encrypted_secret = models.BinaryField()
+    events = models.JSONField(default=list, blank=True, help_text="event types; empty means all")
+    created_at = models.DateTimeField()
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(organisation__isnull=True, owner__isnull=False)
+                | models.Q(organisation__isnull=False, owner__isnull=True),
+                name="webhook_endpoint_one_party",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed (gave up)"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint; retried with backoff until delivered or out of attempts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField(default=uuid.uuid4)
+    event_type = models.CharField(max_length=64)
+    payload = models.TextField(help_text="the exact JSON body sent")
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} -> {self.endpoint} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """The delivery log: one row per HTTP attempt."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt at {self.attempted_at}: {self.status_code or self.error}"

@@ -2,7 +2,29 @@ from __future__ import annotations
 
 from django.urls import path
 
-from licensing.api import MembershipDetailApi, MembershipListApi, OrganisationDetailApi, OrganisationListApi
+from licensing.api import (
+    AdaptationGrantRevokeApi,
+    LicenseApproveApi,
+    LicenseCheckApi,
+    LicenseDeclineApi,
+    LicenseDetailApi,
+    LicenseListApi,
+    LicenseRevokeApi,
+    LicenseStatusApi,
+    MembershipDetailApi,
+    MembershipListApi,
+    OrganisationDetailApi,
+    OrganisationListApi,
+    OwnerKeyListApi,
+    WebhookDeliveryListApi,
+    WebhookDisableApi,
+    WebhookListApi,
+    WorkDetailApi,
+    WorkFileListApi,
+    WorkGrantListApi,
+    WorkListApi,
+    WorkRightListApi,
+)
 
 urlpatterns = [
     path("organisations/", OrganisationListApi.as_view(), name="organisation-list"),
@@ -13,4 +35,21 @@ urlpatterns = [
         MembershipDetailApi.as_view(),
         name="membership-detail",
     ),
+    path("works/", WorkListApi.as_view(), name="work-list"),
+    path("works/<uuid:work_id>/", WorkDetailApi.as_view(), name="work-detail"),
+    path("works/<uuid:work_id>/files/", WorkFileListApi.as_view(), name="work-file-list"),
+    path("works/<uuid:work_id>/rights/", WorkRightListApi.as_view(), name="work-right-list"),
+    path("works/<uuid:work_id>/grants/", WorkGrantListApi.as_view(), name="work-grant-list"),
+    path("adaptation-grants/<uuid:grant_id>/revoke/", AdaptationGrantRevokeApi.as_view(), name="grant-revoke"),
+    path("owner-keys/", OwnerKeyListApi.as_view(), name="owner-key-list"),
+    path("licenses/", LicenseListApi.as_view(), name="license-list"),
+    path("licenses/<uuid:license_id>/", LicenseDetailApi.as_view(), name="license-detail"),
+    path("licenses/<uuid:license_id>/approve/", LicenseApproveApi.as_view(), name="license-approve"),
+    path("licenses/<uuid:license_id>/decline/", LicenseDeclineApi.as_view(), name="license-decline"),
+    path("licenses/<uuid:license_id>/revoke/", LicenseRevokeApi.as_view(), name="license-revoke"),
+    path("licenses/<uuid:license_id>/check/", LicenseCheckApi.as_view(), name="license-check"),
+    path("licenses/<uuid:license_id>/status", LicenseStatusApi.as_view(), name="license-status"),
+    path("webhooks/", WebhookListApi.as_view(), name="webhook-list"),
+    path("webhooks/<uuid:endpoint_id>/disable/", WebhookDisableApi.as_view(), name="webhook-disable"),
+    path("webhooks/<uuid:endpoint_id>/deliveries/", WebhookDeliveryListApi.as_view(), name="webhook-deliveries"),
 ]

@@ -1,0 +1,177 @@
+"""Licence-gate benchmark: `license_authorize` latency against one bare Ed25519 verify, same process.
+
+It runs on a scratch database of the configured server (see audit.bench.scratch_database), with
+one licence built through the real services. Per iteration it times one bare verify of the
+licence's owner signature and one gate check, interleaved so both see the same machine state, and
+reports medians. The gate verifies two signatures on a document's first check and caches the
+verdict per exact document version; it reads the licence's status (and the work's rights) from the
+database on every check. So the figure to watch is the warm check against one bare verify (target:
+under 3x); the cold check (cache cleared each time) and the reserving check (which also writes the
+use and its audit entry, and commits) are reported beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+
+from audit.bench import scratch_database
+from config import clock
+from licensing.documents import b64url_decode, load_public
+from licensing.models import License, OrganisationKind, OwnerKey, RightKind, WorkKind
+from licensing.services import (
+    LicenseTerms,
+    WorkFileSpec,
+    WorkRightSpec,
+    adaptation_grant_create,
+    license_approve,
+    license_authorize,
+    license_request,
+    organisation_create,
+    work_register,
+)
+from licensing.verification import cache_clear
+
+
+@dataclass(frozen=True)
+class LicenseBenchResult:
+    vendor: str
+    iterations: int
+    bare_verify_us: float
+    warm_us: float
+    cold_us: float
+    reserve_us: float
+
+    @property
+    def ratio(self) -> float:
+        return self.warm_us / self.bare_verify_us
+
+    def lines(self) -> list[str]:
+        cold, reserve = self.cold_us / self.bare_verify_us, self.reserve_us / self.bare_verify_us
+        return [
+            f"license_authorize on {self.vendor}, {self.iterations} iterations (medians):",
+            f"  bare Ed25519 verify            {self.bare_verify_us:9.1f} us",
+            f"  license_authorize (check)      {self.warm_us:9.1f} us   ratio {self.ratio:.2f}x bare verify"
+            f" (target < 3x: {'met' if self.ratio < 3 else 'NOT met'})",
+            f"  license_authorize (cold cache) {self.cold_us:9.1f} us   ratio {cold:.2f}x",
+            f"  license_authorize (reserve)    {self.reserve_us:9.1f} us   ratio {reserve:.2f}x"
+            " (locks the row, writes the use and its audit entry, commits)",
+        ]
+
+
+def _story() -> tuple[License, str]:
+    from accounts.services import user_create
+    from likeness.models import Likeness, LikenessStatus
+    from likeness.services import likeness_create, owner_register
+
+    now = clock.now()
+    actor = user_create(username="bench-actor")
+    owner = owner_register(user=actor, display_name="Bench Actor", actor=actor)
+    likeness = likeness_create(owner=owner, display_name="Bench face", actor=actor)
+    Likeness.objects.filter(pk=likeness.pk).update(status=LikenessStatus.ENROLLED)
+    holder_user, studio_user = user_create(username="bench-holder"), user_create(username="bench-studio")
+    holder = organisation_create(
+        name="Bench Films", kind=OrganisationKind.RIGHTS_HOLDER, creator=holder_user, actor=holder_user
+    )
+    studio = organisation_create(name="Bench Pictures", kind=OrganisationKind.STUDIO, creator=studio_user, actor=None)
+    sha256 = hashlib.sha256(b"bench-reel").hexdigest()
+    work = work_register(
+        holder=holder,
+        title="Bench Reel",
+        kind=WorkKind.FILM,
+        identifiers={},
+        files=[WorkFileSpec(sha256=sha256, media_type="video")],
+        rights=[WorkRightSpec(right=RightKind.ADAPT, territories=["WORLD"], valid_from=now - timedelta(days=1))],
+        actor=holder_user,
+    )
+    adaptation_grant_create(
+        work=work,
+        studio=studio,
+        territories=["WORLD"],
+        valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(days=365),
+        actor=holder_user,
+    )
+    license = license_request(
+        studio=studio,
+        likeness_id=likeness.pk,
+        terms=LicenseTerms(
+            work_ids=[work.pk],
+            purposes=["film", "series"],
+            media_types=["image", "video"],
+            territories=["FR", "DE", "GB", "US"],
+            valid_until=now + timedelta(days=30),
+            max_renders=1_000_000,
+            max_output_seconds=600,
+        ),
+        actor=studio_user,
+    )
+    return license_approve(license=license, actor=actor), sha256
+
+
+def _time_us(call: Callable[[], object]) -> float:
+    started = time.perf_counter_ns()
+    call()
+    return (time.perf_counter_ns() - started) / 1000
+
+
+def run_license_authorize_bench(*, iterations: int, report: Callable[[str], object]) -> LicenseBenchResult:
+    with scratch_database() as name:
+        report(f"scratch database {name}")
+        return license_authorize_timings(iterations=iterations)
+
+
+def license_authorize_timings(*, iterations: int) -> LicenseBenchResult:
+    """The measurement itself, on the current database (a scratch one, or a test's)."""
+    from django.db import connection
+
+    with transaction.atomic():
+        license, sha256 = _story()
+    public = load_public(bytes(OwnerKey.objects.get(kid=license.owner_key_id).public_key))
+    signature, data = b64url_decode(license.owner_signature), license.document.encode()
+
+    def bare() -> None:
+        public.verify(signature, data)
+
+    def check(reserve: bool = False) -> None:
+        decision = license_authorize(
+            license_id=license.pk,
+            studio=license.licensee_id,
+            work_file_sha256=sha256,
+            purpose="film",
+            media_type="video",
+            duration_seconds=42.0,
+            territory="FR",
+            reserve=reserve,
+        )
+        if not decision.allowed:
+            raise RuntimeError(f"the benchmark licence was refused: {decision.reason}")
+
+    def cold() -> None:
+        cache_clear()
+        check()
+
+    for _ in range(min(200, iterations)):  # warm up connections, caches and the interpreter
+        bare()
+        check()
+    bare_times, warm_times, cold_times, reserve_times = [], [], [], []
+    for i in range(iterations):
+        bare_times.append(_time_us(bare))
+        warm_times.append(_time_us(check))
+        if i % 4 == 0:
+            cold_times.append(_time_us(cold))
+            reserve_times.append(_time_us(lambda: check(reserve=True)))
+    return LicenseBenchResult(
+        vendor=connection.vendor,
+        iterations=iterations,
+        bare_verify_us=statistics.median(bare_times),
+        warm_us=statistics.median(warm_times),
+        cold_us=statistics.median(cold_times),
+        reserve_us=statistics.median(reserve_times),
+    )
