@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from audit.actions import AuditAction
 from audit.chain import EntryRecord
 
 
@@ -30,7 +29,8 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     actor_label = models.CharField(max_length=200)
-    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    # Validated against AuditAction by audit_record; no `choices` here, so adding an action needs no migration.
+    action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=100)
     target_id = models.CharField(max_length=100)
     data = models.JSONField(default=dict)

@@ -1,3 +1,81 @@
-"""Render jobs arrive with the render issue; the app is registered now so its migrations start clean."""
+"""Render jobs: a studio's request to put a licensed likeness into a registered work's file."""
 
 from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    REFUSED = "refused", "Refused by the licence gate"
+    FAILED = "failed", "Failed"
+    REVOKED = "revoked", "Licence revoked while rendering (output discarded)"
+    CANCELLED = "cancelled", "Cancelled by the studio"
+
+
+TERMINAL_STATUSES = {JobStatus.COMPLETED, JobStatus.REFUSED, JobStatus.FAILED, JobStatus.REVOKED, JobStatus.CANCELLED}
+
+
+class FaceSelection(models.TextChoices):
+    LARGEST = "largest", "The largest face in each frame"
+    INDEX = "index", "The n-th face from the left"
+    ALL = "all", "Every face"
+
+
+class RenderJob(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    studio = models.ForeignKey("licensing.Organisation", on_delete=models.PROTECT, related_name="render_jobs")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="render_jobs")
+    license = models.ForeignKey(
+        "licensing.License", on_delete=models.PROTECT, related_name="render_jobs", null=True, blank=True
+    )
+    requested_license_id = models.UUIDField(help_text="As submitted, even when no such licence exists.")
+
+    target_name = models.CharField(max_length=300, help_text="Storage name of the uploaded target file.")
+    target_sha256 = models.CharField(max_length=64)
+    media_type = models.CharField(max_length=8)  # image or video
+    target_info = models.JSONField(default=dict)
+    face_selection = models.CharField(max_length=8, choices=FaceSelection.choices, default=FaceSelection.LARGEST)
+    face_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    purpose = models.CharField(max_length=40)
+    territory = models.CharField(max_length=8)
+    options = models.JSONField(default=dict)
+
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    frames_done = models.PositiveIntegerField(default=0)
+    frames_total = models.PositiveIntegerField(default=0)
+    refusal_reason = models.CharField(max_length=40, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    use_reserved = models.BooleanField(default=False, help_text="One licence use is held for this job.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="A worker holds the job until then.")
+
+    engine = models.CharField(max_length=40, blank=True)
+    engine_models = models.JSONField(default=dict, help_text="Model name -> sha256, as used for this job.")
+    mark_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    output_name = models.CharField(max_length=300, blank=True)
+    output_sha256 = models.CharField(max_length=64, blank=True)
+    output_size = models.BigIntegerField(null=True, blank=True)
+    faces_replaced = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["studio", "created_at"], name="render_job_studio_idx"),
+            models.Index(fields=["status"], name="render_job_status_idx"),
+            models.Index(fields=["output_sha256"], name="render_job_output_sha_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"render {self.pk} ({self.status})"

@@ -92,6 +92,12 @@ class DlibEngine(FaceEngine):
             descriptor = self._embedder.compute_face_descriptor(image, shape)
         return normalise(np.array(descriptor, dtype=np.float32))
 
+    def swap(self, image: np.ndarray, *, target: DetectedFace, source: SwapSource) -> np.ndarray:
+        """The offline swap: five-point alignment, colour match and blend (see warp_swap.py)."""
+        from likeness.engines.warp_swap import warp_swap
+
+        return warp_swap(image, target=target, source=source)
+
 
 def five_points(dlib_points: np.ndarray) -> np.ndarray:
     """dlib's 5 points (image-right eye corners, image-left eye corners, nose base) in the interface's order."""
@@ -105,9 +111,3 @@ def five_points(dlib_points: np.ndarray) -> np.ndarray:
     )
     mouth = apply(fit, TEMPLATE_112[3:5])
     return np.vstack([left_eye, right_eye, nose, mouth]).astype(np.float32)
-
-    def swap(self, image: np.ndarray, *, target: DetectedFace, source: SwapSource) -> np.ndarray:
-        """The offline swap: five-point alignment, colour match and blend (see warp_swap.py)."""
-        from likeness.engines.warp_swap import warp_swap
-
-        return warp_swap(image, target=target, source=source)

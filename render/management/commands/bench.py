@@ -1,7 +1,11 @@
 """`python manage.py bench TARGET`: measured figures, each against a baseline run in the same process.
 
 It lives in the render app, the last in the dependency order, so it may import every app's
-benchmark module. Targets: `audit` (audit/bench.py).
+benchmark module. Targets: `audit` (audit/bench.py), `face_search` (likeness/bench.py: 1:N face
+search, exact vs HNSW, e.g. `bench face_search --sizes 10000,100000`; smoke: `--sizes 2000 --queries 50`),
+`license_authorize` (licensing/bench.py: the licence gate against one bare Ed25519 verify; smoke: `--smoke`),
+`watermark` (render/watermark_bench.py: robustness, speed and PSNR against invisible-watermark's dwtDctSvd
+run from `--baseline-python`; smoke: `--smoke`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit.bench import run_audit_bench
+from licensing.bench import run_license_authorize_bench
+from likeness.bench import run_face_search_bench
+from render.watermark_bench import run_watermark_bench
 
 
 def _writer_counts(value: str) -> list[int]:
@@ -27,13 +34,37 @@ class Command(BaseCommand):
     help = "Benchmark the audit trail on a scratch database of the configured server."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("target", choices=["audit"])
+        parser.add_argument("target", choices=["audit", "face_search", "license_authorize", "watermark"])
         parser.add_argument("--writers", default="1,8", help="comma-separated writer process counts")
         parser.add_argument("--appends", type=int, default=4000, help="appends per run, shared by the writers")
         parser.add_argument("--repeat", type=int, default=3, help="runs per configuration (median reported)")
         parser.add_argument("--verify-entries", type=int, default=100_000, help="chain length for the verify timing")
+        parser.add_argument("--sizes", default="10000,100000", help="face_search: stored embedding counts")
+        parser.add_argument("--dims", default="128,512", help="face_search: dimensions (dlib 128, ArcFace 512)")
+        parser.add_argument("--queries", type=int, default=200, help="face_search: queries per size (median)")
+        parser.add_argument("--iterations", type=int, default=4000, help="license_authorize: timed checks")
+        parser.add_argument("--smoke", action="store_true", help="license_authorize, watermark: a run of a few seconds")
+        parser.add_argument("--stills", type=int, default=100, help="watermark: marked stills (720p)")
+        parser.add_argument("--videos", type=int, default=100, help="watermark: marked 2 s videos (720p, 48 frames)")
+        parser.add_argument(
+            "--baseline-python", default=None, help="watermark: python of a venv with invisible-watermark"
+        )
+        parser.add_argument("--baseline-videos", type=int, default=3, help="watermark: videos for the slow baseline")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["target"] == "watermark":
+            self._watermark(options)
+            return
+        if options["target"] == "face_search":
+            self._face_search(options)
+            return
+        if options["target"] == "license_authorize":
+            iterations = 200 if options["smoke"] else options["iterations"]
+            if iterations < 1:
+                raise CommandError("--iterations must be positive")
+            for line in run_license_authorize_bench(iterations=iterations, report=self.stderr.write).lines():
+                self.stdout.write(line)
+            return
         if options["appends"] < 1 or options["repeat"] < 1 or options["verify_entries"] < 1:
             raise CommandError("--appends, --repeat and --verify-entries must be positive")
         result = run_audit_bench(
@@ -45,3 +76,37 @@ class Command(BaseCommand):
         )
         for line in result.lines():
             self.stdout.write(line)
+
+    def _watermark(self, options: dict[str, Any]) -> None:
+        smoke = options["smoke"]
+        if min(options["stills"], options["videos"], options["baseline_videos"] + 1) < 1:
+            raise CommandError("--stills and --videos must be positive, --baseline-videos not negative")
+        result = run_watermark_bench(
+            stills=3 if smoke else options["stills"],
+            videos=1 if smoke else options["videos"],
+            frames=24 if smoke else 48,
+            height=360 if smoke else 720,
+            width=640 if smoke else 1280,
+            baseline_python=None if smoke else options["baseline_python"],
+            baseline_videos=options["baseline_videos"],
+            report=self.stderr.write,
+        )
+        for line in result.lines():
+            self.stdout.write(line)
+
+    def _face_search(self, options: dict[str, Any]) -> None:
+        try:
+            sizes = [int(v) for v in options["sizes"].split(",")]
+            dims = [int(v) for v in options["dims"].split(",")]
+        except ValueError:
+            raise CommandError("--sizes and --dims must be comma-separated integers") from None
+        if any(v < 10 for v in sizes) or any(v < 2 for v in dims) or options["queries"] < 1:
+            raise CommandError("--sizes must be at least 10, --dims at least 2, --queries positive")
+        rows = run_face_search_bench(sizes=sizes, dims=dims, queries=options["queries"], report=self.stderr.write)
+        for row in rows:
+            self.stdout.write(row.line())
+        for row in rows:
+            if row.size == 100_000:
+                best = min(row.median_ms.values())
+                verdict = "met" if best < 20 else "NOT met"
+                self.stdout.write(f"target under 20 ms at 100k (dim {row.dim}): {verdict} (best {best:.3f} ms)")

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from render.models import FaceSelection, RenderJob
+from render.selectors import render_job_visible_to, render_jobs_visible_to
+from render.serializers import DownloadOut, RenderJobOut, RenderJobSubmitIn
+from render.services import (
+    render_job_cancel,
+    render_job_download_url,
+    render_job_file_for_token,
+    render_job_submit,
+)
+
+
+class RenderJobListApi(ListAPIView[RenderJob]):
+    serializer_class = RenderJobOut
+    parser_classes = [MultiPartParser]
+
+    def get_queryset(self) -> Any:
+        return render_jobs_visible_to(self.request.user)
+
+    @extend_schema(request={"multipart/form-data": RenderJobSubmitIn}, responses={201: RenderJobOut})
+    def post(self, request: Request) -> Response:
+        given = RenderJobSubmitIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        job = render_job_submit(
+            user=request.user,
+            license_id=data["license_id"],
+            upload=data["file"],
+            purpose=data["purpose"],
+            territory=data["territory"],
+            face_selection=FaceSelection(data["faces"]),
+            face_index=data.get("face_index"),
+            studio_id=data.get("studio_id"),
+        )
+        job.refresh_from_db()
+        return Response(RenderJobOut(job).data, status=status.HTTP_201_CREATED)
+
+
+class RenderJobDetailApi(APIView):
+    @extend_schema(responses=RenderJobOut)
+    def get(self, request: Request, job_id: uuid.UUID) -> Response:
+        return Response(RenderJobOut(render_job_visible_to(request.user, job_id)).data)
+
+
+class RenderJobCancelApi(APIView):
+    @extend_schema(request=None, responses=RenderJobOut)
+    def post(self, request: Request, job_id: uuid.UUID) -> Response:
+        job = render_job_cancel(job=render_job_visible_to(request.user, job_id), actor=request.user)
+        return Response(RenderJobOut(job).data)
+
+
+class RenderJobDownloadApi(APIView):
+    """A short-lived link to the output (presigned on S3). Every link issued is audited."""
+
+    @extend_schema(responses=DownloadOut)
+    def get(self, request: Request, job_id: uuid.UUID) -> Response:
+        job = render_job_visible_to(request.user, job_id)
+        url = render_job_download_url(job=job, actor=request.user, request_base=request.build_absolute_uri("/")[:-1])
+        expires = (
+            settings.STORAGES["default"].get("OPTIONS", {}).get("querystring_expire") or settings.DOWNLOAD_LINK_SECONDS
+        )
+        return Response(DownloadOut({"url": url, "expires_in_seconds": expires, "sha256": job.output_sha256}).data)
+
+
+class RenderJobFileApi(APIView):
+    """The output itself, for a signed, unexpired link (local storage)."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request: Request, job_id: uuid.UUID) -> FileResponse:
+        job = render_job_file_for_token(job_id=job_id, token=str(request.query_params.get("token", "")))
+        return FileResponse(
+            default_storage.open(job.output_name, "rb"), as_attachment=True, filename=job.output_name.rsplit("/", 1)[-1]
+        )

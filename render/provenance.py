@@ -1,0 +1,104 @@
+"""The provenance stage of a render: every output frame is labelled (and marked), every file signed.
+
+- Visible label: the licence's duty text, or the platform default, drawn on every frame at a size
+  legible at the output's resolution, in the band (bottom or top) that no replaced face touches.
+- C2PA: every output file gets a signed manifest (render/c2pa_manifest.py) naming the licence,
+  the job, the mark id and the licence's public status URL.
+- Invisible watermark: the job's mark id, embedded in every frame (render/watermark.py).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from PIL import Image, ImageDraw, ImageFont
+
+DEFAULT_LABEL = "AI-generated likeness - licensed"
+MARK_ID_BITS = 48
+
+Box = tuple[float, float, float, float]
+FrameMarker = Callable[[np.ndarray, int, Sequence[Box]], np.ndarray]
+
+
+def allocate_mark_id() -> int:
+    from render.models import RenderJob
+
+    while True:
+        candidate = secrets.randbits(MARK_ID_BITS)
+        if candidate and not RenderJob.objects.filter(mark_id=candidate).exists():
+            return candidate
+
+
+def label_text(job: Any) -> str:
+    """The duty text the licence names for its visible label, or the platform's default."""
+    if job.license is None:
+        return DEFAULT_LABEL
+    duties = json.loads(job.license.document).get("scope", {}).get("duties", {})
+    text = str(duties.get("label_text") or duties.get("visible_label") or "").strip()
+    return text or DEFAULT_LABEL
+
+
+@lru_cache(maxsize=16)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    path = getattr(settings, "LABEL_FONT_FILE", None)
+    if path:
+        return ImageFont.truetype(str(path), size=size)
+    return ImageFont.load_default(size=size)
+
+
+def draw_label(frame: np.ndarray, text: str, *, faces: Sequence[Box] = ()) -> np.ndarray:
+    """`frame` with `text` on a dark band, bottom unless a face reaches into the bottom band."""
+    height, width = frame.shape[:2]
+    size = max(12, round(min(height, width) * 0.045))
+    band = round(size * 1.6)
+    bottom = (height - band, height)
+    top = (0, band)
+    overlaps_bottom = any(box[3] > bottom[0] for box in faces)
+    y0, y1 = top if overlaps_bottom else bottom
+    image = Image.fromarray(frame)
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    draw.rectangle((0, y0, width, y1), fill=(0, 0, 0, 150))
+    draw.text((round(size * 0.6), (y0 + y1) / 2), text, font=_font(size), fill=(255, 255, 255, 255), anchor="lm")
+    return np.asarray(Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"))
+
+
+def frame_marker(job: Any) -> FrameMarker:
+    """The per-frame provenance stage for `job`: the visible label (and, with the provenance issue, the mark)."""
+    text = label_text(job)
+    if job.mark_id is None:
+        job.mark_id = allocate_mark_id()
+
+    def mark(frame: np.ndarray, frame_index: int, faces: Sequence[Box]) -> np.ndarray:
+        return draw_label(frame, text, faces=faces)
+
+    return mark
+
+
+def status_url(license_id: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/api/v1/licenses/{license_id}/status"
+
+
+def finalise_file(output: Path, *, job: Any) -> Path:
+    """The whole-file provenance stage: embed a signed C2PA manifest naming licence, job and mark."""
+    from render.c2pa_manifest import manifest_definition, sign_file
+
+    license_id = str(job.requested_license_id)
+    signed = output.with_name(f"signed{output.suffix}")
+    manifest = manifest_definition(
+        title=f"render-{job.pk}{output.suffix}",
+        license_id=license_id,
+        job_id=str(job.pk),
+        mark_id=job.mark_id,
+        status_url=status_url(license_id),
+        label_text=label_text(job),
+    )
+    sign_file(output, signed, manifest=manifest)
+    return signed

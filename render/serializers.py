@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from licensing.refusals import RefusalReason
+from render.models import FaceSelection, RenderJob
+
+
+class RenderJobSubmitIn(serializers.Serializer[None]):
+    license_id = serializers.UUIDField()
+    file = serializers.FileField(help_text="The target image or video; must be a file registered to a work.")
+    purpose = serializers.CharField(max_length=40)
+    territory = serializers.CharField(max_length=8, help_text="ISO 3166-1 alpha-2 code of the release territory.")
+    faces = serializers.ChoiceField(choices=FaceSelection.choices, default=FaceSelection.LARGEST)
+    face_index = serializers.IntegerField(required=False, min_value=0, max_value=63)
+    studio_id = serializers.UUIDField(required=False)
+
+
+class RenderJobOut(serializers.ModelSerializer[RenderJob]):
+    refusal_explanation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RenderJob
+        fields = [
+            "id",
+            "studio",
+            "requested_license_id",
+            "status",
+            "progress",
+            "frames_done",
+            "frames_total",
+            "refusal_reason",
+            "refusal_explanation",
+            "error_code",
+            "media_type",
+            "target_sha256",
+            "face_selection",
+            "face_index",
+            "purpose",
+            "territory",
+            "engine",
+            "engine_models",
+            "output_sha256",
+            "output_size",
+            "faces_replaced",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_refusal_explanation(self, job: RenderJob) -> str:
+        if not job.refusal_reason:
+            return ""
+        try:
+            return str(RefusalReason(job.refusal_reason).label)
+        except ValueError:
+            return job.refusal_reason
+
+
+class DownloadOut(serializers.Serializer[dict[str, Any]]):
+    url = serializers.CharField()
+    expires_in_seconds = serializers.IntegerField()
+    sha256 = serializers.CharField()

@@ -1,0 +1,423 @@
+"""Render jobs: submission, the worker's run (gate, identity, frames, release), cancellation, download.
+
+The worker's run is idempotent and safe to deliver twice: a job in a final state is left alone, a
+job another worker holds (an unexpired lease) is left alone, and a job whose worker died (expired
+lease) is taken over without reserving a second licence use. Heavy work happens outside any
+transaction; each state change is one short transaction with its audit entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
+from django.db import transaction
+from django.urls import reverse
+
+from audit.actions import AuditAction
+from audit.services import audit_record
+from config import clock
+from config.errors import Conflict, Forbidden, Invalid, NotFound
+from licensing.models import License, Organisation, OrganisationKind
+from licensing.refusals import RefusalReason
+from licensing.services import license_authorize, license_release_use
+from likeness.engines.base import SwapSource, get_engine
+from likeness.services import likeness_identity_materials
+from render import pipeline, provenance
+from render.media import MediaInfo, MediaLimits, MediaRejected, probe_media
+from render.models import TERMINAL_STATUSES, FaceSelection, JobStatus, RenderJob
+from render.video import transcode
+
+logger = logging.getLogger(__name__)
+
+_EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "mp4": ".mp4"}
+_DOWNLOAD_SALT = "render.download"
+
+
+def media_limits() -> MediaLimits:
+    return MediaLimits(
+        max_bytes=settings.RENDER_MAX_UPLOAD_BYTES,
+        max_pixels=settings.RENDER_MAX_PIXELS,
+        max_video_seconds=settings.RENDER_MAX_VIDEO_SECONDS,
+        max_fps=settings.RENDER_MAX_FPS,
+    )
+
+
+def _studio_for(user: Any, studio_id: uuid.UUID | None) -> Organisation:
+    studios = Organisation.objects.filter(kind=OrganisationKind.STUDIO, memberships__user=user).distinct()
+    if studio_id is not None:
+        studio = studios.filter(pk=studio_id).first()
+        if studio is None:
+            raise NotFound("no such studio")
+        return studio
+    found = list(studios[:2])
+    if not found:
+        raise Forbidden("only studio members may submit renders", code="not_a_studio_member")
+    if len(found) > 1:
+        raise Invalid("you belong to several studios; name one with studio_id", code="studio_required")
+    return found[0]
+
+
+def _store_upload(upload: UploadedFile, *, name: str) -> tuple[Path, MediaInfo]:
+    """Copy the upload to a private temporary file and probe it; nothing is stored if it is refused."""
+    size = upload.size or 0
+    if size > settings.RENDER_MAX_UPLOAD_BYTES:
+        raise MediaRejected(
+            f"{name} is {size} bytes; the limit is {settings.RENDER_MAX_UPLOAD_BYTES}",
+            code="media_too_large",
+            detail={"file": name, "size_bytes": size},
+        )
+    handle = tempfile.NamedTemporaryFile(prefix="upload-", delete=False)
+    path = Path(handle.name)
+    try:
+        with handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        return path, probe_media(path, limits=media_limits(), name=name)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def render_job_submit(
+    *,
+    user: Any,
+    license_id: uuid.UUID,
+    upload: UploadedFile,
+    purpose: str,
+    territory: str,
+    face_selection: FaceSelection = FaceSelection.LARGEST,
+    face_index: int | None = None,
+    studio_id: uuid.UUID | None = None,
+) -> RenderJob:
+    """Store the target file and a QUEUED job; the worker runs the gate. Bad media is refused here."""
+    studio = _studio_for(user, studio_id)
+    if face_selection == FaceSelection.INDEX and face_index is None:
+        raise Invalid("face_index is required when faces=index", code="face_index_required")
+    name = upload.name or "upload"
+    path, info = _store_upload(upload, name=name)
+    try:
+        storage_name = f"uploads/{info.sha256}{_EXTENSIONS[info.format]}"
+        if not default_storage.exists(storage_name):
+            with path.open("rb") as handle:
+                default_storage.save(storage_name, File(handle))
+    finally:
+        path.unlink(missing_ok=True)
+    with transaction.atomic():
+        job = RenderJob.objects.create(
+            studio=studio,
+            submitted_by=user,
+            license=License.objects.filter(pk=license_id).first(),
+            requested_license_id=license_id,
+            target_name=storage_name,
+            target_sha256=info.sha256,
+            media_type=info.kind,
+            target_info={
+                "format": info.format,
+                "width": info.width,
+                "height": info.height,
+                "duration_seconds": info.duration_seconds,
+                "fps": info.fps,
+                "frame_count": info.frame_count,
+                "has_audio": info.has_audio,
+            },
+            face_selection=face_selection,
+            face_index=face_index,
+            purpose=purpose,
+            territory=territory.strip().upper(),
+            frames_total=info.frame_count,
+            created_at=clock.now(),
+        )
+        audit_record(
+            actor=user,
+            action=AuditAction.RENDER_JOB_SUBMITTED,
+            target=job,
+            data={
+                "license_id": str(license_id),
+                "studio_id": str(studio.pk),
+                "target_sha256": info.sha256,
+                "media_type": info.kind,
+                "purpose": purpose,
+                "territory": job.territory,
+            },
+        )
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: uuid.UUID) -> None:
+    from render.tasks import render_job_run
+
+    render_job_run.delay(str(job_id))
+
+
+def render_job_cancel(*, job: RenderJob, actor: Any) -> RenderJob:
+    with transaction.atomic():
+        job = RenderJob.objects.select_for_update().get(pk=job.pk)
+        if job.status in TERMINAL_STATUSES:
+            raise Conflict(f"the job is already {job.status}", code="job_finished")
+        job.status = JobStatus.CANCELLED
+        job.finished_at = clock.now()
+        job.save(update_fields=["status", "finished_at"])
+        audit_record(actor=actor, action=AuditAction.RENDER_JOB_CANCELLED, target=job, data={})
+    return job
+
+
+# --- The worker -----------------------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    def __init__(self, status: JobStatus, code: str) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class _Claim:
+    job: RenderJob
+    first_attempt: bool
+
+
+def _gate(job: RenderJob, *, reserve: bool) -> RefusalReason | None:
+    authorization = license_authorize(
+        license_id=job.requested_license_id,
+        studio=job.studio_id,
+        work_file_sha256=job.target_sha256,
+        purpose=job.purpose,
+        media_type=job.media_type,
+        duration_seconds=float(job.target_info.get("duration_seconds", 0.0)),
+        territory=job.territory,
+        reserve=reserve,
+    )
+    if authorization.allowed:
+        return None
+    # A job that already holds a reserved use may have been the one that used the quota up.
+    if not reserve and authorization.reason == RefusalReason.LICENSE_EXHAUSTED and job.use_reserved:
+        return None
+    return authorization.reason or RefusalReason.LICENSE_NOT_ACTIVE
+
+
+def _claim(job_id: uuid.UUID) -> _Claim | None:
+    now = clock.now()
+    with transaction.atomic():
+        job = RenderJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status in TERMINAL_STATUSES:
+            return None
+        if job.status == JobStatus.RUNNING and job.lease_until is not None and job.lease_until > now:
+            return None  # another worker holds it
+        first = job.status == JobStatus.QUEUED
+        if not job.use_reserved:
+            refusal = _gate(job, reserve=True)
+            if refusal is not None:
+                job.status = JobStatus.REFUSED
+                job.refusal_reason = refusal.value
+                job.finished_at = now
+                job.save(update_fields=["status", "refusal_reason", "finished_at"])
+                audit_record(
+                    actor=None,
+                    action=AuditAction.RENDER_JOB_REFUSED,
+                    target=job,
+                    data={"reason": refusal.value, "license_id": str(job.requested_license_id)},
+                    actor_label="render-worker",
+                )
+                return None
+            job.use_reserved = True
+        job.status = JobStatus.RUNNING
+        job.attempts += 1
+        job.started_at = job.started_at or now
+        job.lease_until = now + timedelta(seconds=settings.RENDER_LEASE_SECONDS)
+        job.progress = 0
+        job.frames_done = 0
+        job.save(
+            update_fields=["status", "attempts", "started_at", "lease_until", "use_reserved", "progress", "frames_done"]
+        )
+        action = AuditAction.RENDER_JOB_STARTED if first else AuditAction.RENDER_JOB_RESUMED
+        audit_record(actor=None, action=action, target=job, data={"attempt": job.attempts}, actor_label="render-worker")
+    return _Claim(job=job, first_attempt=first)
+
+
+def _heartbeat(job: RenderJob, *, done: int, total: int, recheck: bool) -> None:
+    """Record progress, extend the lease, and stop if the studio cancelled or the licence fell."""
+    now = clock.now()
+    progress = min(99, int(done * 100 / total)) if total else 0
+    updated = RenderJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        frames_done=done,
+        frames_total=max(total, done),
+        progress=progress,
+        lease_until=now + timedelta(seconds=settings.RENDER_LEASE_SECONDS),
+    )
+    if not updated:
+        raise _Stop(JobStatus.CANCELLED, "cancelled")
+    if recheck and (refusal := _gate(job, reserve=False)) is not None:
+        raise _Stop(JobStatus.REVOKED, refusal.value)
+
+
+def _source(job: RenderJob) -> tuple[SwapSource, str, dict[str, str]]:
+    assert job.license is not None
+    materials = likeness_identity_materials(likeness=job.license.likeness, purpose=f"render {job.pk}")
+    engine = get_engine(materials.engine)
+    source = SwapSource(image=materials.photos[0], face=materials.faces[0], embedding=materials.embeddings[0])
+    return source, engine.name, {**engine.model_info()}
+
+
+def _produce(job: RenderJob, work_dir: Path) -> Path:
+    source, engine_name, models = _source(job)
+    RenderJob.objects.filter(pk=job.pk).update(engine=engine_name, engine_models=models)
+    job.engine, job.engine_models = engine_name, models
+    marker = provenance.frame_marker(job)
+    renderer = pipeline.FrameRenderer(
+        engine=get_engine(engine_name), source=source, selection=job.face_selection, index=job.face_index, mark=marker
+    )
+    target = work_dir / f"target{_EXTENSIONS[job.target_info['format']]}"
+    with default_storage.open(job.target_name, "rb") as stored, target.open("wb") as local:
+        shutil.copyfileobj(stored, local)
+    if hashlib.sha256(target.read_bytes()).hexdigest() != job.target_sha256:
+        raise _Stop(JobStatus.FAILED, "target_changed")
+    recheck_every = settings.RENDER_RECHECK_FRAMES
+    if job.media_type == "image":
+        output = work_dir / f"output{_EXTENSIONS[job.target_info['format']]}"
+        frame = renderer(pipeline.read_image(target), 0)
+        _heartbeat(job, done=1, total=1, recheck=True)
+        pipeline.write_image(frame, output, fmt=job.target_info["format"])
+    else:
+        output = work_dir / "output.mp4"
+        limit = int(settings.RENDER_MAX_VIDEO_SECONDS * settings.RENDER_MAX_FPS)
+
+        def progress(done: int, total: int) -> None:
+            _heartbeat(job, done=done, total=total, recheck=done % recheck_every == 0)
+
+        transcode(target, output, transform=renderer, progress=progress, max_frames=limit)
+    if renderer.faces_replaced == 0:
+        raise _Stop(JobStatus.FAILED, "no_target_face")
+    job.faces_replaced = renderer.faces_replaced
+    return provenance.finalise_file(output, job=job)
+
+
+def _finish(job: RenderJob, *, status: JobStatus, code: str = "", message: str = "") -> None:
+    with transaction.atomic():
+        locked = RenderJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != JobStatus.RUNNING:
+            return  # cancelled meanwhile: the cancellation already recorded the end
+        locked.status = status
+        locked.finished_at = clock.now()
+        locked.lease_until = None
+        if status == JobStatus.REVOKED:
+            locked.refusal_reason = code
+        else:
+            locked.error_code, locked.error_message = code, message[:500]
+        locked.save(
+            update_fields=["status", "finished_at", "lease_until", "refusal_reason", "error_code", "error_message"]
+        )
+        action = AuditAction.RENDER_JOB_REVOKED if status == JobStatus.REVOKED else AuditAction.RENDER_JOB_FAILED
+        audit_record(actor=None, action=action, target=locked, data={"code": code}, actor_label="render-worker")
+        if status == JobStatus.FAILED and locked.use_reserved and locked.license_id is not None:
+            # Nothing was delivered, so the studio gets its use back.
+            license_release_use(license_id=locked.license_id)
+            locked.use_reserved = False
+            locked.save(update_fields=["use_reserved"])
+
+
+def _release(job: RenderJob, output: Path) -> None:
+    """Re-check the licence, then store the output and complete the job: or discard it."""
+    if (refusal := _gate(job, reserve=False)) is not None:
+        raise _Stop(JobStatus.REVOKED, refusal.value)
+    data = output.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    name = f"outputs/{job.pk}/{sha256[:16]}{output.suffix}"
+    with output.open("rb") as handle:
+        stored = default_storage.save(name, File(handle))
+    with transaction.atomic():
+        locked = RenderJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != JobStatus.RUNNING:
+            default_storage.delete(stored)
+            return
+        if (refusal := _gate(job, reserve=False)) is not None:
+            # Revoked between the check above and now: the licence row decides, not the race.
+            default_storage.delete(stored)
+            raise _Stop(JobStatus.REVOKED, refusal.value)
+        locked.status = JobStatus.COMPLETED
+        locked.progress = 100
+        locked.output_name, locked.output_sha256, locked.output_size = stored, sha256, len(data)
+        locked.faces_replaced = job.faces_replaced
+        locked.mark_id = job.mark_id
+        locked.finished_at = clock.now()
+        locked.lease_until = None
+        locked.save()
+        audit_record(
+            actor=None,
+            action=AuditAction.RENDER_JOB_COMPLETED,
+            target=locked,
+            data={
+                "output_sha256": sha256,
+                "mark_id": job.mark_id,
+                "faces_replaced": job.faces_replaced,
+                "engine": job.engine,
+                "engine_models": job.engine_models,
+            },
+            actor_label="render-worker",
+        )
+
+
+def render_job_execute(job_id: uuid.UUID | str) -> None:
+    """The worker's whole run of one job (see module docstring for the idempotency rules)."""
+    claim = _claim(uuid.UUID(str(job_id)))
+    if claim is None:
+        return
+    job = claim.job
+    with tempfile.TemporaryDirectory(prefix=f"render-{job.pk}-") as work:
+        try:
+            output = _produce(job, Path(work))
+            _release(job, output)
+        except _Stop as stop:
+            if stop.status != JobStatus.CANCELLED:
+                _finish(job, status=stop.status, code=stop.code)
+        except MediaRejected as exc:
+            _finish(job, status=JobStatus.FAILED, code=exc.code, message=exc.message)
+        except Exception as exc:
+            logger.exception("render job %s failed", job.pk)
+            _finish(job, status=JobStatus.FAILED, code="internal_error", message=type(exc).__name__)
+
+
+# --- Downloads ------------------------------------------------------------------------------------
+
+
+def render_job_download_url(*, job: RenderJob, actor: Any, request_base: str) -> str:
+    """A short-lived link to the output: presigned on S3, signed by us on local storage. Audited."""
+    if job.status != JobStatus.COMPLETED or not job.output_name:
+        raise Conflict("the job has no output to download", code="no_output")
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action=AuditAction.RENDER_JOB_DOWNLOADED, target=job, data={"output_sha256": job.output_sha256}
+        )
+    if settings.STORAGES["default"]["BACKEND"].endswith("S3Storage"):
+        return str(default_storage.url(job.output_name))
+    token = TimestampSigner(salt=_DOWNLOAD_SALT).sign(str(job.pk))
+    return f"{request_base}{reverse('render-job-file', args=[job.pk])}?token={token}"
+
+
+def render_job_file_for_token(*, job_id: uuid.UUID, token: str) -> RenderJob:
+    try:
+        signed_id = TimestampSigner(salt=_DOWNLOAD_SALT).unsign(token, max_age=settings.DOWNLOAD_LINK_SECONDS)
+    except SignatureExpired:
+        raise Forbidden("the download link has expired", code="link_expired") from None
+    except BadSignature:
+        raise Forbidden("the download link is not valid", code="link_invalid") from None
+    if signed_id != str(job_id):
+        raise Forbidden("the download link is not valid", code="link_invalid")
+    job = RenderJob.objects.filter(pk=job_id, status=JobStatus.COMPLETED).first()
+    if job is None:
+        raise NotFound("no such output")
+    return job
