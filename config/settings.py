@@ -245,6 +245,10 @@ CELERY_BEAT_SCHEDULE["webhook-retry-due"] = {
 # The platform's public address, written into outputs' manifests (the licence status URL).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
+# The secret key of the invisible watermark (32 random bytes, raw). Without it no one can embed or
+# read a mark; losing it makes every existing mark unreadable, so operators back it up.
+WATERMARK_KEY_FILE = Path(env_str("WATERMARK_KEY_FILE", str(DATA_DIR / "watermark-key")))
+
 # C2PA provenance credentials: an ES256 certificate chain (end entity first), its key, and the root
 # that verifiers should trust. The embedded default generates them once under DATA_DIR/c2pa.
 PROVENANCE_CERT_CHAIN_FILE = Path(env_str("PROVENANCE_CERT_CHAIN_FILE", str(DATA_DIR / "c2pa" / "chain.pem")))

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -70,14 +71,35 @@ def draw_label(frame: np.ndarray, text: str, *, faces: Sequence[Box] = ()) -> np
     return np.asarray(Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"))
 
 
+def watermark_key() -> bytes:
+    """The watermark's secret key, generated once (atomically, so concurrent workers agree)."""
+    path = Path(settings.WATERMARK_KEY_FILE)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with path.open("xb") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(secrets.token_bytes(32))
+        except FileExistsError:
+            pass  # another worker wrote it first; use theirs
+    key = path.read_bytes()
+    if len(key) < 16:
+        raise ValueError(f"{path} holds a watermark key shorter than 16 bytes")
+    return key
+
+
 def frame_marker(job: Any) -> FrameMarker:
-    """The per-frame provenance stage for `job`: the visible label (and, with the provenance issue, the mark)."""
+    """The per-frame provenance stage for `job`: the visible label, then the invisible mark."""
+    from render.watermark import watermarker_for
+
     text = label_text(job)
     if job.mark_id is None:
         job.mark_id = allocate_mark_id()
+    watermarker = watermarker_for(watermark_key())
+    mark_id = int(job.mark_id)
 
     def mark(frame: np.ndarray, frame_index: int, faces: Sequence[Box]) -> np.ndarray:
-        return draw_label(frame, text, faces=faces)
+        return watermarker.embed(draw_label(frame, text, faces=faces), mark_id)
 
     return mark
 

@@ -14,6 +14,8 @@ from audit.models import AuditEntry
 from likeness.engines.base import get_engine
 from render.c2pa_manifest import read_manifest
 from render.models import JobStatus, RenderJob
+from render.provenance import watermark_key
+from render.watermark import decode_image, decode_video_frames
 from render.pipeline import read_image
 from render.video import iter_frames
 from tests.render_story import hopper, make_render_story
@@ -61,6 +63,8 @@ def test_a_licensed_still_is_rendered_with_the_face_replaced_labelled_and_signed
     assert hashlib.sha256(path.read_bytes()).hexdigest() == job.output_sha256
     to_ada, to_original = identity_distances(read_image(path))
     assert to_ada < to_original, (to_ada, to_original)
+    decoded = decode_image(read_image(path), key=watermark_key())
+    assert (decoded.found, decoded.mark_id) == (True, job.mark_id)
     manifest = read_manifest(path)
     assert manifest.state == "Trusted"
     assert manifest.license_assertion["job_id"] == str(job.pk)
@@ -84,6 +88,8 @@ def test_a_licensed_video_keeps_its_sound_and_every_frame_shows_ada(tmp_path):
     assert len(frames) == 24
     to_ada, to_original = identity_distances(frames[12])
     assert to_ada < to_original
+    decoded = decode_video_frames(frames, key=watermark_key())
+    assert (decoded.found, decoded.mark_id) == (True, job.mark_id)
     assert read_manifest(path).state == "Trusted"
 
 
