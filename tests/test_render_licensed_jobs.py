@@ -14,10 +14,10 @@ from audit.models import AuditEntry
 from likeness.engines.base import get_engine
 from render.c2pa_manifest import read_manifest
 from render.models import JobStatus, RenderJob
-from render.provenance import watermark_key
-from render.watermark import decode_image, decode_video_frames
 from render.pipeline import read_image
+from render.provenance import watermark_key
 from render.video import iter_frames
+from render.watermark import decode_image, decode_video_frames
 from tests.render_story import hopper, make_render_story
 
 pytestmark = pytest.mark.django_db

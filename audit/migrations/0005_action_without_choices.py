@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0004_merkle_nodes_and_checkpoints'),
+        ("audit", "0004_merkle_nodes_and_checkpoints"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
+            model_name="auditentry",
+            name="action",
             field=models.CharField(max_length=64),
         ),
     ]
