@@ -270,6 +270,20 @@ DOWNLOAD_LINK_SECONDS = env_int("DOWNLOAD_LINK_SECONDS", 300, minimum=10, maximu
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Public media verification: size and rate limits (anyone may call it, so both are tight).
+VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+VERIFY_RATE = env_str("VERIFY_RATE", "20/minute")
+
+# The cache holds rate-limit counters; with several web processes they must share one (Redis).
+CACHE_URL = env_optional("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",

@@ -13,17 +13,20 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from render.models import FaceSelection, RenderJob
 from render.selectors import render_job_visible_to, render_jobs_visible_to
-from render.serializers import DownloadOut, RenderJobOut, RenderJobSubmitIn
+from render.serializers import DownloadOut, RenderJobOut, RenderJobSubmitIn, VerifyIn, VerifyOut
 from render.services import (
     render_job_cancel,
     render_job_download_url,
     render_job_file_for_token,
     render_job_submit,
+    verify_limits,
 )
+from render.verification import verify_media_upload
 
 
 class RenderJobListApi(ListAPIView[RenderJob]):
@@ -90,3 +93,34 @@ class RenderJobFileApi(APIView):
         return FileResponse(
             default_storage.open(job.output_name, "rb"), as_attachment=True, filename=job.output_name.rsplit("/", 1)[-1]
         )
+
+
+class VerifyRateThrottle(ScopedRateThrottle):
+    """Per-client limit on the public verifier, read from settings at each request (VERIFY_RATE)."""
+
+    scope = "verify"
+
+    def get_rate(self) -> str:
+        return str(settings.VERIFY_RATE)
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super(ScopedRateThrottle, self).allow_request(request, view)
+
+
+class VerifyMediaApi(APIView):
+    """Public: was this file rendered here, under which licence, and does that licence still stand?"""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser]
+    throttle_classes = [VerifyRateThrottle]
+
+    @extend_schema(request={"multipart/form-data": VerifyIn}, responses=VerifyOut)
+    def post(self, request: Request) -> Response:
+        given = VerifyIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        upload = given.validated_data["file"]
+        report = verify_media_upload(upload.chunks(), size=upload.size or 0, limits=verify_limits())
+        return Response(VerifyOut(report.as_dict()).data)

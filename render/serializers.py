@@ -64,3 +64,18 @@ class DownloadOut(serializers.Serializer[dict[str, Any]]):
     url = serializers.CharField()
     expires_in_seconds = serializers.IntegerField()
     sha256 = serializers.CharField()
+
+
+class VerifyIn(serializers.Serializer[None]):
+    file = serializers.FileField(help_text="Any image or video; it is examined and not kept.")
+
+
+class VerifyOut(serializers.Serializer[dict[str, Any]]):
+    media_type = serializers.CharField()
+    c2pa = serializers.DictField()
+    watermark = serializers.DictField()
+    job = serializers.DictField(allow_null=True)
+    license = serializers.DictField(allow_null=True)
+    likeness_owner = serializers.CharField(allow_null=True)
+    consistent = serializers.BooleanField()
+    summary = serializers.ListField(child=serializers.CharField())

@@ -55,6 +55,16 @@ def media_limits() -> MediaLimits:
     )
 
 
+def verify_limits() -> MediaLimits:
+    """Verification reads any file anyone sends: same pixel and duration limits, its own size limit."""
+    return MediaLimits(
+        max_bytes=settings.VERIFY_MAX_BYTES,
+        max_pixels=settings.RENDER_MAX_PIXELS,
+        max_video_seconds=settings.RENDER_MAX_VIDEO_SECONDS,
+        max_fps=settings.RENDER_MAX_FPS,
+    )
+
+
 def _studio_for(user: Any, studio_id: uuid.UUID | None) -> Organisation:
     studios = Organisation.objects.filter(kind=OrganisationKind.STUDIO, memberships__user=user).distinct()
     if studio_id is not None:

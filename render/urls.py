@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from render.api import RenderJobCancelApi, RenderJobDetailApi, RenderJobDownloadApi, RenderJobFileApi, RenderJobListApi
+from render.api import (
+    RenderJobCancelApi,
+    RenderJobDetailApi,
+    RenderJobDownloadApi,
+    RenderJobFileApi,
+    RenderJobListApi,
+    VerifyMediaApi,
+)
 
 urlpatterns = [
     path("render-jobs/", RenderJobListApi.as_view(), name="render-job-list"),
@@ -10,4 +17,5 @@ urlpatterns = [
     path("render-jobs/<uuid:job_id>/cancel", RenderJobCancelApi.as_view(), name="render-job-cancel"),
     path("render-jobs/<uuid:job_id>/download", RenderJobDownloadApi.as_view(), name="render-job-download"),
     path("render-jobs/<uuid:job_id>/file", RenderJobFileApi.as_view(), name="render-job-file"),
+    path("verify", VerifyMediaApi.as_view(), name="verify-media"),
 ]
