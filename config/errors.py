@@ -53,22 +53,22 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status_code = status.HTTP_404_NOT_FOUND
-    code = ErrorCode.NOT_FOUND
+    code: str = ErrorCode.NOT_FOUND
 
 
 class Forbidden(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
-    code = ErrorCode.PERMISSION_DENIED
+    code: str = ErrorCode.PERMISSION_DENIED
 
 
 class Conflict(DomainError):
     status_code = status.HTTP_409_CONFLICT
-    code = ErrorCode.CONFLICT
+    code: str = ErrorCode.CONFLICT
 
 
 class Invalid(DomainError):
     status_code = status.HTTP_400_BAD_REQUEST
-    code = ErrorCode.VALIDATION_FAILED
+    code: str = ErrorCode.VALIDATION_FAILED
 
 
 def error_body(code: str, message: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:

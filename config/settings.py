@@ -245,6 +245,10 @@ CELERY_BEAT_SCHEDULE["webhook-retry-due"] = {
 # The platform's public address, written into outputs' manifests (the licence status URL).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
+# Font for the visible label on outputs; unset: the first system font that has every glyph of the
+# label (Noto CJK, WenQuanYi Micro Hei, DejaVu Sans). A label no font covers is refused, never boxes.
+LABEL_FONT_FILE = env_optional("LABEL_FONT_FILE")
+
 # The secret key of the invisible watermark (32 random bytes, raw). Without it no one can embed or
 # read a mark; losing it makes every existing mark unreadable, so operators back it up.
 WATERMARK_KEY_FILE = Path(env_str("WATERMARK_KEY_FILE", str(DATA_DIR / "watermark-key")))

@@ -21,6 +21,8 @@ import numpy as np
 from django.conf import settings
 from PIL import Image, ImageDraw, ImageFont
 
+from render.label_fonts import font_file_for
+
 DEFAULT_LABEL = "AI-generated likeness - licensed"
 MARK_ID_BITS = 48
 
@@ -46,18 +48,23 @@ def label_text(job: Any) -> str:
     return text or DEFAULT_LABEL
 
 
-@lru_cache(maxsize=16)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = getattr(settings, "LABEL_FONT_FILE", None)
+@lru_cache(maxsize=32)
+def _font(path: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     if path:
-        return ImageFont.truetype(str(path), size=size)
+        return ImageFont.truetype(path, size=size)
     return ImageFont.load_default(size=size)
 
 
-def draw_label(frame: np.ndarray, text: str, *, faces: Sequence[Box] = ()) -> np.ndarray:
-    """`frame` with `text` on a dark band, bottom unless a face reaches into the bottom band."""
+def draw_label(frame: np.ndarray, text: str, *, faces: Sequence[Box] = (), font_file: str | None = None) -> np.ndarray:
+    """`frame` with `text` on a dark band, bottom unless a face reaches into the bottom band.
+
+    The text size follows the frame (4.5% of its shorter side, at least 12 px) and shrinks only if
+    the text would not fit the width.
+    """
     height, width = frame.shape[:2]
     size = max(12, round(min(height, width) * 0.045))
+    while size > 12 and _font(font_file, size).getlength(text) > width - size:
+        size -= 1
     band = round(size * 1.6)
     bottom = (height - band, height)
     top = (0, band)
@@ -67,7 +74,9 @@ def draw_label(frame: np.ndarray, text: str, *, faces: Sequence[Box] = ()) -> np
     overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     draw.rectangle((0, y0, width, y1), fill=(0, 0, 0, 150))
-    draw.text((round(size * 0.6), (y0 + y1) / 2), text, font=_font(size), fill=(255, 255, 255, 255), anchor="lm")
+    draw.text(
+        (round(size * 0.6), (y0 + y1) / 2), text, font=_font(font_file, size), fill=(255, 255, 255, 255), anchor="lm"
+    )
     return np.asarray(Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"))
 
 
@@ -93,13 +102,14 @@ def frame_marker(job: Any) -> FrameMarker:
     from render.watermark import watermarker_for
 
     text = label_text(job)
+    font_file = font_file_for(text)  # refuses, before any frame, a label no font can draw
     if job.mark_id is None:
         job.mark_id = allocate_mark_id()
     watermarker = watermarker_for(watermark_key())
     mark_id = int(job.mark_id)
 
     def mark(frame: np.ndarray, frame_index: int, faces: Sequence[Box]) -> np.ndarray:
-        return watermarker.embed(draw_label(frame, text, faces=faces), mark_id)
+        return watermarker.embed(draw_label(frame, text, faces=faces, font_file=font_file), mark_id)
 
     return mark
 
