@@ -30,8 +30,9 @@ from render.watermark import decode_image, decode_video_frames
 # Enough frames to read a mark through H.264 (the decoder sums evidence across frames) while
 # keeping a verification request to seconds on a long video.
 MAX_VIDEO_FRAMES = 150
-# A half-size copy (a common re-share) is tried too; each scale doubles the (tiny) false-positive bound.
-SCALES = (1.0, 0.5)
+# A half-size copy (a common re-share) is read by scaling it back up (2.0); each scale tried doubles
+# the (tiny) false-positive bound.
+SCALES = (1.0, 2.0)
 
 
 @dataclass

@@ -79,6 +79,15 @@ def test_a_reencoded_screenshot_loses_the_manifest_but_not_the_mark(rendered):
         assert body["job"]["id"] == str(job.pk)
 
 
+def test_a_half_size_repost_still_names_the_job(rendered):
+    _story, job, data = rendered
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    buffer = io.BytesIO()
+    image.resize((image.width // 2, image.height // 2)).save(buffer, format="JPEG", quality=85)
+    body = ask(buffer.getvalue()).json()
+    assert body["watermark"]["mark_id"] == job.mark_id
+
+
 def test_a_flipped_byte_reads_as_tampered_while_the_mark_still_names_the_job(rendered):
     _story, job, data = rendered
     forged = bytearray(data)
