@@ -21,6 +21,7 @@ import base64
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,18 @@ from audit.signing import verify_document
 from config import clock
 
 FORMAT = "likeness-platform-evidence/1"
+
+# Checks for the documents other apps attach (a licence and its signatures, say), registered by
+# those apps at start-up so this module never imports them. A check takes the document and
+# returns the problems it found; it must need no database, since bundles are verified offline.
+DocumentCheck = Callable[[Any], list[str]]
+_document_checks: dict[str, DocumentCheck] = {}
+
+
+def register_document_check(kind: str, check: DocumentCheck) -> None:
+    _document_checks[kind] = check
+
+
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 
 README = """# Evidence bundle
@@ -134,6 +147,8 @@ class BundleReport:
     subject: dict[str, Any] = field(default_factory=dict)
     tree_size: int = 0
     entries_verified: int = 0
+    documents_verified: list[str] = field(default_factory=list)
+    documents_unchecked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def fail(self, problem: str) -> None:
@@ -184,6 +199,16 @@ def _check_body(
     root = bytes.fromhex(head["root_hash"])
     subjects = {(report.subject["target_type"], report.subject["target_id"])}
     subjects |= {(pair[0], pair[1]) for pair in report.subject.get("related_targets", [])}
+    for kind, document in sorted(body.get("documents", {}).items()):
+        check = _document_checks.get(kind)
+        if check is None:
+            report.documents_unchecked.append(kind)
+            continue
+        problems = check(document)
+        for problem in problems:
+            report.fail(f"document {kind}: {problem}")
+        if not problems:
+            report.documents_verified.append(kind)
     for item in body["entries"]:
         if _check_entry(archive, item=item, subjects=subjects, tree_size=report.tree_size, root=root, report=report):
             report.entries_verified += 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.services import user_by_username
 from config.errors import Forbidden
+from licensing.evidence import license_evidence_bundle
 from licensing.models import (
     KeyCustody,
     License,
@@ -30,6 +32,7 @@ from licensing.selectors import (
     grant_visible_to,
     grants_of,
     is_member,
+    license_for_evidence,
     license_public,
     license_visible_to,
     licenses_visible_to,
@@ -451,3 +454,14 @@ class WebhookDeliveryListApi(APIView):
     def get(self, request: Request, endpoint_id: uuid.UUID) -> Response:
         endpoint = webhook_endpoint_visible_to(request.user, endpoint_id)
         return Response(WebhookDeliveryOut(deliveries_of(endpoint)[:100], many=True).data)
+
+
+class LicenseEvidenceApi(APIView):
+    """A zip proving the licence's signed document and its audit history, checkable offline."""
+
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    def get(self, request: Request, license_id: uuid.UUID) -> HttpResponse:
+        bundle = license_evidence_bundle(license=license_for_evidence(request.user, license_id))
+        response = HttpResponse(bundle, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="licence-{license_id}-evidence.zip"'
+        return response

@@ -17,3 +17,8 @@ class LicensingConfig(AppConfig):
         from licensing.erasure import register as register_erasure_hook
 
         register_erasure_hook()
+
+        from audit.evidence import register_document_check
+        from licensing.evidence import DOCUMENT_KIND, check_license_evidence
+
+        register_document_check(DOCUMENT_KIND, check_license_evidence)

@@ -156,6 +156,15 @@ def license_visible_to(user: Any, license_id: uuid.UUID) -> License:
     return license
 
 
+def license_for_evidence(user: Any, license_id: uuid.UUID) -> License:
+    """Parties to the licence, auditors and admins may export its evidence; others see 404."""
+    from audit.access import can_read_audit_trail
+
+    if can_read_audit_trail(user):
+        return license_public(license_id)
+    return license_visible_to(user, license_id)
+
+
 def license_public(license_id: uuid.UUID) -> License:
     license = License.objects.filter(pk=license_id).first()
     if license is None:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from render.evidence import render_job_evidence_bundle
 from render.models import FaceSelection, RenderJob
-from render.selectors import render_job_visible_to, render_jobs_visible_to
+from render.selectors import render_job_for_evidence, render_job_visible_to, render_jobs_visible_to
 from render.serializers import DownloadOut, RenderJobOut, RenderJobSubmitIn, VerifyIn, VerifyOut
 from render.services import (
     render_job_cancel,
@@ -93,6 +94,17 @@ class RenderJobFileApi(APIView):
         return FileResponse(
             default_storage.open(job.output_name, "rb"), as_attachment=True, filename=job.output_name.rsplit("/", 1)[-1]
         )
+
+
+class RenderJobEvidenceApi(APIView):
+    """A zip proving the job, its output's fingerprint and mark, its licence and their audit history."""
+
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    def get(self, request: Request, job_id: uuid.UUID) -> HttpResponse:
+        bundle = render_job_evidence_bundle(job=render_job_for_evidence(request.user, job_id))
+        response = HttpResponse(bundle, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="render-{job_id}-evidence.zip"'
+        return response
 
 
 class VerifyRateThrottle(ScopedRateThrottle):

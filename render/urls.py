@@ -6,6 +6,7 @@ from render.api import (
     RenderJobCancelApi,
     RenderJobDetailApi,
     RenderJobDownloadApi,
+    RenderJobEvidenceApi,
     RenderJobFileApi,
     RenderJobListApi,
     VerifyMediaApi,
@@ -17,5 +18,6 @@ urlpatterns = [
     path("render-jobs/<uuid:job_id>/cancel", RenderJobCancelApi.as_view(), name="render-job-cancel"),
     path("render-jobs/<uuid:job_id>/download", RenderJobDownloadApi.as_view(), name="render-job-download"),
     path("render-jobs/<uuid:job_id>/file", RenderJobFileApi.as_view(), name="render-job-file"),
+    path("render-jobs/<uuid:job_id>/evidence", RenderJobEvidenceApi.as_view(), name="render-job-evidence"),
     path("verify", VerifyMediaApi.as_view(), name="verify-media"),
 ]

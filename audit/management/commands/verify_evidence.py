@@ -42,6 +42,8 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report.__dict__, indent=2))
         if not report.ok:
             raise CommandError("evidence bundle does NOT verify: " + "; ".join(report.problems))
+        if options["json"]:
+            return
         subject = report.subject
         self.stdout.write(
             self.style.SUCCESS(
