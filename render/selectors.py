@@ -55,3 +55,10 @@ def render_job_seen_by_party(user: Any, job_id: uuid.UUID) -> RenderJob:
     if job is None:
         raise NotFound("no such render job")
     return job
+
+
+def work_titles_of_files(sha256s: list[str]) -> dict[str, str]:
+    """The title of the work each rendered file belongs to, by the file's sha256."""
+    from licensing.models import WorkFile
+
+    return dict(WorkFile.objects.filter(sha256__in=sha256s).values_list("sha256", "work__title"))

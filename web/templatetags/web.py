@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from accounts.roles import Role, user_roles
+
+register = template.Library()
+
+
+@register.simple_tag
+def roles_of(user: Any) -> dict[str, bool]:
+    """Which parts of the site to offer in the navigation (each page checks access itself)."""
+    roles = user_roles(user)
+    return {
+        "owner": Role.OWNER in roles,
+        "studio": Role.STUDIO_MEMBER in roles,
+        "rights_holder": Role.RIGHTS_HOLDER_MEMBER in roles,
+    }

@@ -1,0 +1,113 @@
+"""A likeness owner's pages: create and enrol a likeness, licensability, erasure."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from config.errors import DomainError
+from likeness.selectors import likeness_visible_to, owner_of
+from likeness.services import PhotoUpload, likeness_create, likeness_enrol, likeness_erase, likeness_set_licensable
+from web.forms import EnrolForm, EraseForm, LicensableForm, LikenessCreateForm
+from web.pages import attempt, page
+
+
+@page
+@require_POST
+def likeness_new(request: HttpRequest) -> HttpResponse:
+    form = LikenessCreateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the likeness a name."))
+        return redirect("web:dashboard")
+    owner = owner_of(request.user)
+    likeness = attempt(
+        request,
+        lambda: likeness_create(owner=owner, display_name=form.cleaned_data["display_name"], actor=request.user),
+        done=_("Likeness created. Now upload photos to enrol it."),
+    )
+    return redirect("web:likeness", likeness_id=likeness.pk) if likeness else redirect("web:dashboard")
+
+
+def _likeness_page(request: HttpRequest, likeness_id: uuid.UUID, **context: object) -> HttpResponse:
+    likeness = likeness_visible_to(request.user, likeness_id)
+    return render(
+        request,
+        "web/likeness.html",
+        {
+            "likeness": likeness,
+            "photos": likeness.photos.order_by("position"),
+            "enrol_form": context.pop("enrol_form", EnrolForm()),
+            "licensable_form": LicensableForm(initial={"licensable": likeness.licensable}),
+            **context,
+        },
+    )
+
+
+@page
+def likeness_detail(request: HttpRequest, likeness_id: uuid.UUID) -> HttpResponse:
+    return _likeness_page(request, likeness_id)
+
+
+@page
+@require_POST
+def likeness_enrol_photos(request: HttpRequest, likeness_id: uuid.UUID) -> HttpResponse:
+    likeness = likeness_visible_to(request.user, likeness_id)
+    form = EnrolForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _likeness_page(request, likeness_id, enrol_form=form)
+    uploads = form.cleaned_data["photos"]
+    photos = [PhotoUpload(name=upload.name or f"photo-{i + 1}", data=upload.read()) for i, upload in enumerate(uploads)]
+    try:
+        likeness_enrol(likeness=likeness, photos=photos, actor=request.user)
+    except DomainError as exc:
+        failed = exc.detail.get("index")
+        failed_pair = exc.detail.get("indices") or []
+        results = [
+            {
+                "name": photo.name,
+                "problem": exc.message if i == failed or i in failed_pair else "",
+                "checked": failed is not None and i < failed,
+            }
+            for i, photo in enumerate(photos)
+        ]
+        messages.error(request, _("Enrolment was refused; nothing was stored. See each photo's result below."))
+        return _likeness_page(request, likeness_id, enrol_form=form, results=results, refusal=exc.message)
+    messages.success(request, _("Your likeness is enrolled. Each accepted photo is listed below."))
+    return redirect("web:likeness", likeness_id=likeness_id)
+
+
+@page
+@require_POST
+def likeness_licensable(request: HttpRequest, likeness_id: uuid.UUID) -> HttpResponse:
+    likeness = likeness_visible_to(request.user, likeness_id)
+    form = LicensableForm(request.POST)
+    form.is_valid()
+    licensable = bool(form.cleaned_data.get("licensable"))
+    attempt(
+        request,
+        lambda: likeness_set_licensable(likeness=likeness, licensable=licensable, actor=request.user),
+        done=_("Studios may now request licences.") if licensable else _("Your likeness is now not licensable."),
+    )
+    return redirect("web:likeness", likeness_id=likeness_id)
+
+
+@page
+def likeness_erase_confirm(request: HttpRequest, likeness_id: uuid.UUID) -> HttpResponse:
+    likeness = likeness_visible_to(request.user, likeness_id)
+    if likeness.owner.user_id != request.user.pk:
+        raise Http404
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        erased = attempt(
+            request,
+            lambda: likeness_erase(likeness=likeness, actor=request.user),
+            done=_("Your likeness was erased. Its photos, face data and key are gone."),
+        )
+        if erased is not None:
+            return redirect("web:likeness", likeness_id=likeness_id)
+    return render(request, "web/likeness_erase.html", {"likeness": likeness, "form": form})

@@ -1,0 +1,131 @@
+"""Licences, seen by the likeness owner (approve, decline, revoke, renders made under each) and by
+the licensee studio (request one, follow its status)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from licensing.documents import parse
+from licensing.models import LicenseStatus, OrganisationKind
+from licensing.scope import Scope, describe
+from licensing.selectors import license_visible_to, organisations_visible_to, works_visible_to
+from licensing.services import LicenseTerms, license_approve, license_decline, license_request, license_revoke
+from render.selectors import render_jobs_under_license, work_titles_of_files
+from web.explanations import explain
+from web.forms import DeclineForm, LicenseRequestForm, RevokeForm, end_of_day, territory_list
+from web.pages import attempt, page
+from web.selectors import licences_of_owner, licences_of_studios
+
+
+@page
+def licence_list(request: HttpRequest) -> HttpResponse:
+    mine = licences_of_owner(request.user)
+    return render(
+        request,
+        "web/licences.html",
+        {
+            "requests": mine.filter(status=LicenseStatus.REQUESTED),
+            "active": mine.filter(status=LicenseStatus.ACTIVE),
+            "past": mine.exclude(status__in=[LicenseStatus.REQUESTED, LicenseStatus.ACTIVE]),
+            "studio_licences": licences_of_studios(request.user),
+        },
+    )
+
+
+@page
+def licence_detail(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse:
+    license = license_visible_to(request.user, license_id)
+    jobs = list(render_jobs_under_license(license))
+    titles = work_titles_of_files([job.target_sha256 for job in jobs])
+    for job in jobs:
+        job.explanation = explain(job.refusal_reason)  # type: ignore[attr-defined]
+        job.work_title = titles.get(job.target_sha256, "")  # type: ignore[attr-defined]
+    return render(
+        request,
+        "web/licence.html",
+        {
+            "licence": license,
+            "scope": describe(Scope.from_document(parse(license.document)["scope"])),
+            "is_owner": license.likeness.owner.user_id == request.user.pk,
+            "jobs": jobs,
+            "decline_form": DeclineForm(),
+            "revoke_form": RevokeForm(),
+        },
+    )
+
+
+@page
+@require_POST
+def licence_approve(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse:
+    license = license_visible_to(request.user, license_id)
+    attempt(
+        request,
+        lambda: license_approve(license=license, actor=request.user),
+        done=_("You signed the licence. It is active now."),
+    )
+    return redirect("web:licence", license_id=license_id)
+
+
+@page
+@require_POST
+def licence_decline(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse:
+    license = license_visible_to(request.user, license_id)
+    form = DeclineForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    attempt(
+        request,
+        lambda: license_decline(license=license, reason=reason, actor=request.user),
+        done=_("You declined the request."),
+    )
+    return redirect("web:licence", license_id=license_id)
+
+
+@page
+@require_POST
+def licence_revoke(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse:
+    license = license_visible_to(request.user, license_id)
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("To revoke, give a reason and tick the confirmation."))
+        return redirect("web:licence", license_id=license_id)
+    attempt(
+        request,
+        lambda: license_revoke(license=license, reason=form.cleaned_data["reason"], actor=request.user),
+        done=_("The licence is revoked. Every output made under it now verifies as revoked."),
+    )
+    return redirect("web:licence", license_id=license_id)
+
+
+@page
+def licence_request(request: HttpRequest) -> HttpResponse:
+    studios = [(str(o.pk), o.name) for o in organisations_visible_to(request.user).filter(kind=OrganisationKind.STUDIO)]
+    works = [(str(w.pk), w.title) for w in works_visible_to(request.user)]
+    form = LicenseRequestForm(request.POST or None, studios=studios, works=works)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        studio = organisations_visible_to(request.user).get(pk=data["studio"])
+        terms = LicenseTerms(
+            work_ids=[uuid.UUID(w) for w in data["works"]],
+            purposes=data["purposes"],
+            media_types=data["media_types"],
+            territories=territory_list(data["territories"]),
+            valid_until=end_of_day(data["valid_until"]),
+            max_renders=data["max_renders"],
+            max_output_seconds=data["max_output_seconds"],
+            label_text=data["label_text"] or None,
+            attribution=data["attribution"] or None,
+        )
+        license = attempt(
+            request,
+            lambda: license_request(studio=studio, likeness_id=data["likeness_id"], terms=terms, actor=request.user),
+            done=_("Request sent. The owner will read the terms and approve or decline."),
+        )
+        if license is not None:
+            return redirect("web:licence", license_id=license.pk)
+    return render(request, "web/licence_request.html", {"form": form})
