@@ -1,11 +1,11 @@
-# The two set-up commands (see README): `make run` and `make test`. Everything else is a helper.
+# The main job is `make demo` (see README); `make run` serves the platform, `make test` checks it. The rest are helpers.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench-audit clean
+.PHONY: demo run test lint bench-audit clean test-slow
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
+## The main job: install, migrate and walk the whole story on the embedded defaults (outputs in ./demo-output).
+demo: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo
+
 ## Install and run the platform on the embedded defaults (SQLite, local files, inline tasks).
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
@@ -28,6 +33,10 @@ run: $(VENV)/.installed
 ## Install the test tools, then lint, type-check and run the suite on SQLite and on PostgreSQL.
 test: $(VENV)/.installed-dev
 	scripts/test.sh
+
+## The slow scale-out test: 2 gunicorn web processes, 3 Celery workers, PostgreSQL, Redis, SeaweedFS.
+test-slow: $(VENV)/.installed-dev
+	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/likeness_platform} $(BIN)/pytest -m slow
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -11,3 +11,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("likeness_platform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Connects the signals that carry a request's id into the tasks it enqueues (config/requestid.py).
+import config.requestid  # noqa: E402, F401

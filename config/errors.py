@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions as drf_exceptions
@@ -34,6 +35,7 @@ class ErrorCode(models.TextChoices):
     THROTTLED = "throttled", "Too many requests"
     CONFLICT = "conflict", "The request conflicts with the current state"
     BAD_REQUEST = "bad_request", "The request is malformed"
+    REQUEST_TOO_LARGE = "request_too_large", "The request body is larger than this server accepts"
     INTERNAL_ERROR = "internal_error", "An unexpected error occurred"
 
 
@@ -117,6 +119,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, DomainError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.detail), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        # Django's upload limits (DATA_UPLOAD_MAX_MEMORY_SIZE and friends) raise these while the body
+        # is parsed; without this they became Django's HTML 400 page instead of the API's error body.
+        set_rollback()
+        body = error_body(ErrorCode.REQUEST_TOO_LARGE, str(exc) or ErrorCode.REQUEST_TOO_LARGE.label)
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound(ErrorCode.NOT_FOUND.label)
     elif isinstance(exc, DjangoPermissionDenied):

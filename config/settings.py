@@ -26,6 +26,11 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
+# The production switch (deploy/OPERATIONS.md): a real SECRET_KEY and ALLOWED_HOSTS are required, HTTPS
+# is enforced (redirect, HSTS, secure cookies), logs are JSON and missing keys are errors, not new keys.
+PRODUCTION = env_bool("PRODUCTION", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be false when PRODUCTION is true")
 
 
 def _load_or_create_dev_secret(path: Path) -> str:
@@ -41,13 +46,27 @@ def _load_or_create_dev_secret(path: Path) -> str:
     return value
 
 
+if PRODUCTION and env_optional("SECRET_KEY") is None:
+    raise ImproperlyConfigured("PRODUCTION requires SECRET_KEY (at least 50 random characters)")
 SECRET_KEY = env_optional("SECRET_KEY") or _load_or_create_dev_secret(DATA_DIR / "dev-secret-key")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
 
+if PRODUCTION and env_optional("ALLOWED_HOSTS") is None:
+    raise ImproperlyConfigured("PRODUCTION requires ALLOWED_HOSTS (the host names this instance answers for)")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SECURE_COOKIES = env_bool("SECURE_COOKIES", False)
+SECURE_COOKIES = env_bool("SECURE_COOKIES", PRODUCTION)
+# HTTPS: redirect plain http (probes and the metrics scrape are exempt), HSTS. Off by default;
+# on under PRODUCTION. Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it
+# from clients), set TRUST_X_FORWARDED_PROTO=true or every request redirects.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
@@ -71,12 +90,16 @@ INSTALLED_APPS = [
     "likeness",
     "licensing",
     "render",
+    # Server-rendered pages over the services of every app above (it may import them all).
+    "web",
 ]
 
 MIDDLEWARE = [
+    "config.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -152,6 +175,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# Pages are in English with Chinese (simplified) as the second language; the translations live in
+# web/locale (compiled .mo committed; recompile with `python manage.py compilemessages`).
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -202,12 +230,38 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 5, minimum=1)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Redis brokers: a task delivered but not acknowledged within this many seconds (its worker died)
+# is handed to another worker, and workers look for such tasks every min(10, timeout/2) seconds.
+# Renders are safe to deliver twice (render.services), so this may be far below Redis's hour.
+BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 2)),
+    "unacked_restore_throttle": 1,
+}
+# Two queues, so a flood of long renders never delays revocations, webhooks, sweeps or checkpoints:
+# renders go to `renders`, everything else to `default`. Run workers for each (deploy/OPERATIONS.md).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+TASK_QUEUE_NAMES = ["default", "renders"]
+CELERY_TASK_ROUTES = {"render.tasks.render_job_run": {"queue": "renders"}}
+# Hard and soft limits (seconds): short tasks get CELERY_TASK_*; renders their own, longer ones.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=5)
+RENDER_TIME_LIMIT = env_int("RENDER_TIME_LIMIT", 3600, minimum=30)
+RENDER_SOFT_TIME_LIMIT = env_int("RENDER_SOFT_TIME_LIMIT", 3300, minimum=20)
+CELERY_TASK_ANNOTATIONS = {
+    "render.tasks.render_job_run": {"time_limit": RENDER_TIME_LIMIT, "soft_time_limit": RENDER_SOFT_TIME_LIMIT}
+}
+# Processes per render worker (`celery worker -Q renders --concurrency`): renders are CPU-bound.
+RENDER_WORKER_CONCURRENCY = env_int("RENDER_WORKER_CONCURRENCY", 1, minimum=1, maximum=64)
+# Workers log through LOGGING below (JSON in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The audit log's signing key (Ed25519, PKCS#8 PEM) for checkpoints (signed tree heads). The
 # embedded default generates one under DATA_DIR once; in production point at the operator's key
 # and set AUDIT_SIGNING_KEY_GENERATE=false so a missing key is an error, not a new identity.
 AUDIT_SIGNING_KEY_FILE = Path(env_str("AUDIT_SIGNING_KEY_FILE", str(DATA_DIR / "audit-signing-key.pem")))
-AUDIT_SIGNING_KEY_GENERATE = env_bool("AUDIT_SIGNING_KEY_GENERATE", True)
+AUDIT_SIGNING_KEY_GENERATE = env_bool("AUDIT_SIGNING_KEY_GENERATE", not PRODUCTION)
 AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 300, minimum=10)
 # Where checkpoints are written outside the database: a prefix in the default storage (the bucket).
 AUDIT_CHECKPOINT_PREFIX = env_str("AUDIT_CHECKPOINT_PREFIX", "audit/checkpoints")
@@ -222,7 +276,7 @@ CELERY_BEAT_SCHEDULE = {
 # Every key ever used is remembered (licensing.PlatformKey) and published, so replacing the file
 # rotates the key without invalidating documents signed under the old one.
 LICENSE_SIGNING_KEY_FILE = Path(env_str("LICENSE_SIGNING_KEY_FILE", str(DATA_DIR / "license-signing-key.pem")))
-LICENSE_SIGNING_KEY_GENERATE = env_bool("LICENSE_SIGNING_KEY_GENERATE", True)
+LICENSE_SIGNING_KEY_GENERATE = env_bool("LICENSE_SIGNING_KEY_GENERATE", not PRODUCTION)
 # 32 random bytes (base64) that encrypt custodial owner keys and webhook secrets at rest (AES-GCM).
 LICENSE_KEY_ENCRYPTION_KEY_FILE = Path(
     env_str("LICENSE_KEY_ENCRYPTION_KEY_FILE", str(DATA_DIR / "license-key-encryption-key"))
@@ -242,6 +296,9 @@ CELERY_BEAT_SCHEDULE["webhook-retry-due"] = {
     "schedule": float(WEBHOOK_RETRY_BASE_SECONDS),
 }
 
+# Bearer token for GET /metrics (Prometheus); unset: only staff sessions may read it.
+METRICS_TOKEN = env_optional("METRICS_TOKEN")
+
 # The platform's public address, written into outputs' manifests (the licence status URL).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
@@ -258,7 +315,7 @@ WATERMARK_KEY_FILE = Path(env_str("WATERMARK_KEY_FILE", str(DATA_DIR / "watermar
 PROVENANCE_CERT_CHAIN_FILE = Path(env_str("PROVENANCE_CERT_CHAIN_FILE", str(DATA_DIR / "c2pa" / "chain.pem")))
 PROVENANCE_KEY_FILE = Path(env_str("PROVENANCE_KEY_FILE", str(DATA_DIR / "c2pa" / "signer-key.pem")))
 PROVENANCE_TRUST_ANCHOR_FILE = Path(env_str("PROVENANCE_TRUST_ANCHOR_FILE", str(DATA_DIR / "c2pa" / "root.pem")))
-PROVENANCE_GENERATE_CREDENTIALS = env_bool("PROVENANCE_GENERATE_CREDENTIALS", True)
+PROVENANCE_GENERATE_CREDENTIALS = env_bool("PROVENANCE_GENERATE_CREDENTIALS", not PRODUCTION)
 
 # Render limits: checked from file headers before any heavy work, each refused with its own code.
 RENDER_MAX_UPLOAD_BYTES = env_int("RENDER_MAX_UPLOAD_BYTES", 500 * 1024 * 1024, minimum=1024)
@@ -277,6 +334,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Public media verification: size and rate limits (anyone may call it, so both are tight).
 VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 VERIFY_RATE = env_str("VERIFY_RATE", "20/minute")
+# Other rate limits (config/throttling.py, web/signin.py): token issuance and render submission per
+# user, failed web sign-ins per client address.
+TOKEN_ISSUE_RATE = env_str("TOKEN_ISSUE_RATE", "30/hour")
+RENDER_SUBMIT_RATE = env_str("RENDER_SUBMIT_RATE", "120/minute")
+LOGIN_FAILURE_RATE = env_str("LOGIN_FAILURE_RATE", "10/minute")
 
 # The cache holds rate-limit counters; with several web processes they must share one (Redis).
 CACHE_URL = env_optional("CACHE_URL")
@@ -294,7 +356,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -317,13 +379,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Schema naming hints are not deployment issues: keep them out of `check --deploy` (the schema is
+    # validated by tests/test_openapi_and_docs.py).
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
+# LOG_FORMAT json: one JSON object per line with the request id (config/logs.py); plain for humans.
+LOG_FORMAT = env_choice("LOG_FORMAT", "json" if PRODUCTION else "plain", {"json", "plain"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})},
 }
 
@@ -338,7 +409,7 @@ FACE_SEARCH_INDEX = env_choice("FACE_SEARCH_INDEX", "auto", {"auto", "exact", "h
 # The key-encryption key that wraps every likeness's data key (likeness/crypto.py).
 LIKENESS_KEK = env_optional("LIKENESS_KEK")
 LIKENESS_KEK_FILE = Path(env_str("LIKENESS_KEK_FILE", str(DATA_DIR / "likeness-kek.key")))
-LIKENESS_KEK_GENERATE = env_bool("LIKENESS_KEK_GENERATE", True)
+LIKENESS_KEK_GENERATE = env_bool("LIKENESS_KEK_GENERATE", not PRODUCTION)
 LIKENESS_KMS_KEY_ID = env_optional("LIKENESS_KMS_KEY_ID")
 LIKENESS_PHOTO_MAX_BYTES = env_int("LIKENESS_PHOTO_MAX_BYTES", 15 * 1024 * 1024, minimum=1024)
 LIKENESS_PHOTO_MAX_PIXELS = env_int("LIKENESS_PHOTO_MAX_PIXELS", 40_000_000, minimum=10_000)

@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz, readyz
+from config.metrics import metrics
 from licensing.api import JwksApi
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -20,9 +21,12 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path(".well-known/jwks.json", JwksApi.as_view(), name="jwks"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("web.urls")),
 ]
 
 handler404 = "config.errors.page_not_found"
