@@ -1,8 +1,9 @@
 """Render jobs: submission, the worker's run (gate, identity, frames, release), cancellation, download.
 
 The worker's run is idempotent and safe to deliver twice: a job in a final state is left alone, a
-job another worker holds (an unexpired lease) is left alone, and a job whose worker died (expired
-lease) is taken over without reserving a second licence use. Heavy work happens outside any
+job another worker holds (an unexpired lease) is left alone (the caller is told when that lease ends,
+so the task looks again then), and a job whose worker died (expired lease) is taken over without
+reserving a second licence use. Heavy work happens outside any
 transaction; each state change is one short transaction with its audit entry.
 """
 
@@ -14,7 +15,7 @@ import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
 from config.errors import Conflict, Forbidden, Invalid, NotFound
-from licensing.models import License, Organisation, OrganisationKind
+from licensing.models import License, LicenseStatus, Organisation, OrganisationKind
 from licensing.refusals import RefusalReason
 from licensing.services import license_authorize, license_release_use
 from likeness.engines.base import SwapSource, get_engine
@@ -185,6 +186,40 @@ def render_job_cancel(*, job: RenderJob, actor: Any) -> RenderJob:
     return job
 
 
+def render_jobs_refuse_for_erased_likeness(*, likeness: Any, actor: Any) -> int:
+    """Refuse every QUEUED or RUNNING job under a licence for `likeness` (reason likeness_erased).
+
+    Called by the erasure hook (render/erasure.py) inside the erasure's transaction. A queued job is
+    then never claimed; a running one is stopped by its worker's next heartbeat (the job is no longer
+    RUNNING), which stores nothing. Returns how many jobs it refused.
+    """
+    refused = 0
+    now = clock.now()
+    with transaction.atomic():
+        jobs = RenderJob.objects.select_for_update(of=("self",)).filter(
+            license__likeness=likeness, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+        )
+        for job in jobs:
+            previous = job.status
+            job.status = JobStatus.REFUSED
+            job.refusal_reason = RefusalReason.LIKENESS_ERASED.value
+            job.finished_at = now
+            job.lease_until = None
+            job.save(update_fields=["status", "refusal_reason", "finished_at", "lease_until"])
+            audit_record(
+                actor=actor,
+                action=AuditAction.RENDER_JOB_REFUSED,
+                target=job,
+                data={
+                    "reason": RefusalReason.LIKENESS_ERASED.value,
+                    "license_id": str(job.requested_license_id),
+                    "previous_status": previous,
+                },
+            )
+            refused += 1
+    return refused
+
+
 # --- The worker -----------------------------------------------------------------------------------
 
 
@@ -199,6 +234,13 @@ class _Stop(Exception):
 class _Claim:
     job: RenderJob
     first_attempt: bool
+
+
+@dataclass(frozen=True)
+class _Held:
+    """Another worker holds the job until `until` (its lease)."""
+
+    until: datetime
 
 
 def _gate(job: RenderJob, *, reserve: bool) -> RefusalReason | None:
@@ -220,14 +262,14 @@ def _gate(job: RenderJob, *, reserve: bool) -> RefusalReason | None:
     return authorization.reason or RefusalReason.LICENSE_NOT_ACTIVE
 
 
-def _claim(job_id: uuid.UUID) -> _Claim | None:
+def _claim(job_id: uuid.UUID) -> _Claim | _Held | None:
     now = clock.now()
     with transaction.atomic():
         job = RenderJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status in TERMINAL_STATUSES:
             return None
         if job.status == JobStatus.RUNNING and job.lease_until is not None and job.lease_until > now:
-            return None  # another worker holds it
+            return _Held(until=job.lease_until)  # another worker holds it
         first = job.status == JobStatus.QUEUED
         if not job.use_reserved:
             refusal = _gate(job, reserve=True)
@@ -245,6 +287,24 @@ def _claim(job_id: uuid.UUID) -> _Claim | None:
                 )
                 return None
             job.use_reserved = True
+        elif (refusal := _gate(job, reserve=False)) is not None:
+            # Fix: a take-over (the dead worker reserved the use) used to skip the gate entirely, so
+            # the likeness's identity was decrypted again before the first re-check even when the
+            # licence had been revoked meanwhile. It is checked now, before anything is touched,
+            # and ends as a render stopped by its re-check would: REVOKED, output-less.
+            job.status = JobStatus.REVOKED
+            job.refusal_reason = refusal.value
+            job.finished_at = now
+            job.lease_until = None
+            job.save(update_fields=["status", "refusal_reason", "finished_at", "lease_until"])
+            audit_record(
+                actor=None,
+                action=AuditAction.RENDER_JOB_REVOKED,
+                target=job,
+                data={"code": refusal.value},
+                actor_label="render-worker",
+            )
+            return None
         job.status = JobStatus.RUNNING
         job.attempts += 1
         job.started_at = job.started_at or now
@@ -301,7 +361,8 @@ def _produce(job: RenderJob, work_dir: Path) -> Path:
         output = work_dir / f"output{_EXTENSIONS[job.target_info['format']]}"
         frame = renderer(pipeline.read_image(target), 0)
         _heartbeat(job, done=1, total=1, recheck=True)
-        pipeline.write_image(frame, output, fmt=job.target_info["format"])
+        xmp = provenance.xmp_packet(job=job, label=provenance.label_text(job))
+        pipeline.write_image(frame, output, fmt=job.target_info["format"], xmp=xmp)
     else:
         output = work_dir / "output.mp4"
         limit = int(settings.RENDER_MAX_VIDEO_SECONDS * settings.RENDER_MAX_FPS)
@@ -328,16 +389,26 @@ def _finish(job: RenderJob, *, status: JobStatus, code: str = "", message: str =
             locked.refusal_reason = code
         else:
             locked.error_code, locked.error_message = code, message[:500]
+        if status == JobStatus.FAILED and locked.use_reserved and locked.license_id is not None:
+            # Nothing was delivered, so the studio gets its use back. This locks the licence row, so
+            # it comes before this transaction's own audit append: every transaction takes row locks
+            # first and the audit lock last, or two of them can wait on each other (a deadlock seen
+            # between a failing job and a concurrent submission holding the licence row).
+            license_release_use(license_id=locked.license_id)
+            locked.use_reserved = False
         locked.save(
-            update_fields=["status", "finished_at", "lease_until", "refusal_reason", "error_code", "error_message"]
+            update_fields=[
+                "status",
+                "finished_at",
+                "lease_until",
+                "refusal_reason",
+                "error_code",
+                "error_message",
+                "use_reserved",
+            ]
         )
         action = AuditAction.RENDER_JOB_REVOKED if status == JobStatus.REVOKED else AuditAction.RENDER_JOB_FAILED
         audit_record(actor=None, action=action, target=locked, data={"code": code}, actor_label="render-worker")
-        if status == JobStatus.FAILED and locked.use_reserved and locked.license_id is not None:
-            # Nothing was delivered, so the studio gets its use back.
-            license_release_use(license_id=locked.license_id)
-            locked.use_reserved = False
-            locked.save(update_fields=["use_reserved"])
 
 
 def _release(job: RenderJob, output: Path) -> None:
@@ -381,11 +452,21 @@ def _release(job: RenderJob, output: Path) -> None:
         )
 
 
-def render_job_execute(job_id: uuid.UUID | str) -> None:
-    """The worker's whole run of one job (see module docstring for the idempotency rules)."""
+def render_job_execute(job_id: uuid.UUID | str) -> float | None:
+    """The worker's whole run of one job (see module docstring for the idempotency rules).
+
+    Returns None when the job needs nothing more from this delivery, or, when another worker holds
+    the job, the seconds until that worker's lease runs out: the caller must look again then.
+    """
     claim = _claim(uuid.UUID(str(job_id)))
     if claim is None:
-        return
+        return None
+    if isinstance(claim, _Held):
+        # Fix: this used to return silently, and the task's delivery was acknowledged. When the
+        # holder was a worker killed mid-render whose message the broker redelivered before the
+        # lease ran out, nobody ever looked at the job again: it stayed RUNNING forever with a
+        # licence use reserved. Now the task retries when the lease ends (render/tasks.py).
+        return max(0.0, (claim.until - clock.now()).total_seconds())
     job = claim.job
     with tempfile.TemporaryDirectory(prefix=f"render-{job.pk}-") as work:
         try:
@@ -399,15 +480,39 @@ def render_job_execute(job_id: uuid.UUID | str) -> None:
         except Exception as exc:
             logger.exception("render job %s failed", job.pk)
             _finish(job, status=JobStatus.FAILED, code="internal_error", message=type(exc).__name__)
+    return None
 
 
 # --- Downloads ------------------------------------------------------------------------------------
+
+
+def _refuse_if_license_revoked(job: RenderJob, *, actor: Any, actor_label: str | None = None) -> None:
+    """Once a licence is revoked, no output made under it is handed out again (audited refusal).
+
+    Links issued before the revocation stay valid until they expire (DOWNLOAD_LINK_SECONDS, or
+    S3_URL_EXPIRY_SECONDS for presigned S3 links): keep those short.
+    """
+    if job.license_id is None:
+        return
+    status = License.objects.filter(pk=job.license_id).values_list("status", flat=True).first()
+    if status != LicenseStatus.REVOKED:
+        return
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.RENDER_JOB_DOWNLOAD_REFUSED,
+            target=job,
+            data={"reason": "license_revoked", "license_id": str(job.license_id)},
+            actor_label=actor_label,
+        )
+    raise Conflict("the licence this output was made under has been revoked", code="license_revoked")
 
 
 def render_job_download_url(*, job: RenderJob, actor: Any, request_base: str) -> str:
     """A short-lived link to the output: presigned on S3, signed by us on local storage. Audited."""
     if job.status != JobStatus.COMPLETED or not job.output_name:
         raise Conflict("the job has no output to download", code="no_output")
+    _refuse_if_license_revoked(job, actor=actor)
     with transaction.atomic():
         audit_record(
             actor=actor, action=AuditAction.RENDER_JOB_DOWNLOADED, target=job, data={"output_sha256": job.output_sha256}
@@ -430,4 +535,5 @@ def render_job_file_for_token(*, job_id: uuid.UUID, token: str) -> RenderJob:
     job = RenderJob.objects.filter(pk=job_id, status=JobStatus.COMPLETED).first()
     if job is None:
         raise NotFound("no such output")
+    _refuse_if_license_revoked(job, actor=None, actor_label="download-link")
     return job
