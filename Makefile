@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo run test lint bench-audit clean test-slow
+.PHONY: demo run test lint bench-audit clean test-slow fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test: $(VENV)/.installed-dev
 ## The slow scale-out test: 2 gunicorn web processes, 3 Celery workers, PostgreSQL, Redis, SeaweedFS.
 test-slow: $(VENV)/.installed-dev
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/likeness_platform} $(BIN)/pytest -m slow
+
+fuzz: $(VENV)/.installed-dev
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/test_openapi_fuzz.py -q
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -830,10 +830,12 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
         or document["licensee"].get("organisation_id") != facts.licensee_id
     ):
         return RefusalReason.DOCUMENT_MISMATCH, None, None
-    if (refusal := _LIKENESS_REFUSALS.get(LikenessStatus(facts.likeness_status))) is not None:
-        return refusal, None, None
+    # The licensee is checked before the likeness's state: a studio that is no party to the licence
+    # must not learn that the likeness is frozen for review or erased (found by the permission matrix).
     if facts.licensee_id != studio_id:
         return RefusalReason.WRONG_LICENSEE, None, None
+    if (refusal := _LIKENESS_REFUSALS.get(LikenessStatus(facts.likeness_status))) is not None:
+        return refusal, None, None
     if facts.work_id is None or facts.holder_id is None:
         return RefusalReason.WORK_FILE_UNKNOWN, None, None
     request = replace(request, work_id=facts.work_id)

@@ -3,17 +3,14 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from web.signin import SignInView
 from web.views import actor, home, licences, public, renders, works
 
 app_name = "web"
 
 urlpatterns = [
     path("", home.dashboard, name="dashboard"),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(next_page="web:login"), name="logout"),
     path("verify/", public.verify, name="verify"),
     # Likeness owners

@@ -20,4 +20,6 @@ def verify(request: HttpRequest) -> HttpResponse:
             report = verify_media_upload(upload.chunks(), size=upload.size or 0, limits=verify_limits())
         except DomainError as exc:
             form.add_error("file", exc.message)
-    return render(request, "web/verify.html", {"form": form, "report": report})
+    # A refused file answers 400 (the page still explains why), so scripts and proxies see a client error.
+    status = 400 if form.errors else 200
+    return render(request, "web/verify.html", {"form": form, "report": report}, status=status)
