@@ -5,7 +5,10 @@ benchmark module. Targets: `audit` (audit/bench.py), `face_search` (likeness/ben
 search, exact vs HNSW, e.g. `bench face_search --sizes 10000,100000`; smoke: `--sizes 2000 --queries 50`),
 `license_authorize` (licensing/bench.py: the licence gate against one bare Ed25519 verify; smoke: `--smoke`),
 `watermark` (render/watermark_bench.py: robustness, speed and PSNR against invisible-watermark's dwtDctSvd
-run from `--baseline-python`; smoke: `--smoke`).
+run from `--baseline-python`; smoke: `--smoke`), `render` (render/render_bench.py: frames/s of the per-frame
+path with each engine against a copy-through transcode, peak memory of 10 s vs 60 s jobs in fresh processes,
+and the share of a whole job spent outside face work; smoke: `--smoke`), `scale_out`
+(render/scale_bench.py: end-to-end jobs per minute with 1, 2 and 3 workers on PostgreSQL and Redis; smoke: `--smoke`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from audit.bench import run_audit_bench
 from licensing.bench import run_license_authorize_bench
 from likeness.bench import run_face_search_bench
+from render.render_bench import FULL, SMOKE, run_render_bench
 from render.watermark_bench import run_watermark_bench
 
 
@@ -34,7 +38,9 @@ class Command(BaseCommand):
     help = "Benchmark the audit trail on a scratch database of the configured server."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("target", choices=["audit", "face_search", "license_authorize", "watermark"])
+        parser.add_argument(
+            "target", choices=["audit", "face_search", "license_authorize", "watermark", "render", "scale_out"]
+        )
         parser.add_argument("--writers", default="1,8", help="comma-separated writer process counts")
         parser.add_argument("--appends", type=int, default=4000, help="appends per run, shared by the writers")
         parser.add_argument("--repeat", type=int, default=3, help="runs per configuration (median reported)")
@@ -43,7 +49,10 @@ class Command(BaseCommand):
         parser.add_argument("--dims", default="128,512", help="face_search: dimensions (dlib 128, ArcFace 512)")
         parser.add_argument("--queries", type=int, default=200, help="face_search: queries per size (median)")
         parser.add_argument("--iterations", type=int, default=4000, help="license_authorize: timed checks")
-        parser.add_argument("--smoke", action="store_true", help="license_authorize, watermark: a run of a few seconds")
+        parser.add_argument("--scale-workers", default="1,2,3", help="scale_out: worker counts to compare")
+        parser.add_argument("--jobs", type=int, default=24, help="scale_out: jobs per worker count")
+        parser.add_argument("--broker", default="redis://127.0.0.1:6379/15", help="scale_out: Redis broker (flushed)")
+        parser.add_argument("--smoke", action="store_true", help="license_authorize, watermark, render: a short run")
         parser.add_argument("--stills", type=int, default=100, help="watermark: marked stills (720p)")
         parser.add_argument("--videos", type=int, default=100, help="watermark: marked 2 s videos (720p, 48 frames)")
         parser.add_argument(
@@ -51,7 +60,30 @@ class Command(BaseCommand):
         )
         parser.add_argument("--baseline-videos", type=int, default=3, help="watermark: videos for the slow baseline")
 
+        parser.add_argument("--runs", type=int, default=1, help="render: runs of each frames/s figure (median)")
+        parser.add_argument(
+            "--memory-engine",
+            choices=["insightface", "dlib"],
+            default="insightface",
+            help="render: engine of the memory jobs",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["target"] == "render":
+            if options["runs"] < 1:
+                raise CommandError("--runs must be positive")
+            render = run_render_bench(
+                size=SMOKE if options["smoke"] else FULL,
+                repeat=options["runs"],
+                memory_engine=options["memory_engine"],
+                report=self.stderr.write,
+            )
+            for line in render.lines():
+                self.stdout.write(line)
+            return
+        if options["target"] == "scale_out":
+            self._scale_out(options)
+            return
         if options["target"] == "watermark":
             self._watermark(options)
             return
@@ -74,6 +106,22 @@ class Command(BaseCommand):
             verify_entries=options["verify_entries"],
             report=self.stderr.write,
         )
+        for line in result.lines():
+            self.stdout.write(line)
+
+    def _scale_out(self, options: dict[str, Any]) -> None:
+        from render.scale_bench import run_scale_out_bench
+
+        workers = [1, 2] if options["smoke"] else _writer_counts(options["scale_workers"])
+        jobs = 4 if options["smoke"] else options["jobs"]
+        if jobs < 1:
+            raise CommandError("--jobs must be positive")
+        try:
+            result = run_scale_out_bench(
+                workers=workers, jobs=jobs, broker_url=options["broker"], report=self.stderr.write
+            )
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
         for line in result.lines():
             self.stdout.write(line)
 
