@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -10,6 +12,7 @@ from accounts.roles import user_roles
 from accounts.selectors import token_of, tokens_of
 from accounts.serializers import MeOut, TokenIssuedOut, TokenIssueIn, TokenOut
 from accounts.services import token_issue, token_revoke
+from config.throttling import TokenIssueRateThrottle, throttles_for_post
 
 
 class MeApi(APIView):
@@ -21,6 +24,9 @@ class MeApi(APIView):
 
 
 class TokenListApi(APIView):
+    def get_throttles(self) -> list[Any]:
+        return throttles_for_post(self.request, TokenIssueRateThrottle)
+
     @extend_schema(responses=TokenOut(many=True))
     def get(self, request: Request) -> Response:
         return Response(TokenOut(tokens_of(user=request.user), many=True).data)

@@ -58,5 +58,6 @@ class AuditAction(models.TextChoices):
     RENDER_JOB_REVOKED = "render_job.revoked"
     RENDER_JOB_CANCELLED = "render_job.cancelled"
     RENDER_JOB_DOWNLOADED = "render_job.downloaded"
+    RENDER_JOB_DOWNLOAD_REFUSED = "render_job.download_refused"
     # benchmarks write only into a scratch database, never the real trail
     BENCH_APPENDED = "bench.appended"

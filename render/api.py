@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from config.throttling import RenderSubmitRateThrottle, throttles_for_post
 from render.evidence import render_job_evidence_bundle
 from render.models import FaceSelection, RenderJob
 from render.selectors import render_job_for_evidence, render_job_visible_to, render_jobs_visible_to
@@ -36,6 +37,9 @@ class RenderJobListApi(ListAPIView[RenderJob]):
 
     def get_queryset(self) -> Any:
         return render_jobs_visible_to(self.request.user)
+
+    def get_throttles(self) -> list[Any]:
+        return throttles_for_post(self.request, RenderSubmitRateThrottle)
 
     @extend_schema(request={"multipart/form-data": RenderJobSubmitIn}, responses={201: RenderJobOut})
     def post(self, request: Request) -> Response:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from likeness.engines.base import DetectedFace, FaceEngine, SwapSource
 
@@ -57,11 +58,14 @@ def read_image(path: Path) -> np.ndarray:
         return np.asarray(image.convert("RGB"))
 
 
-def write_image(frame: np.ndarray, path: Path, *, fmt: str) -> None:
+def write_image(frame: np.ndarray, path: Path, *, fmt: str, xmp: bytes | None = None) -> None:
     image = Image.fromarray(frame)
     if fmt == "jpeg":
-        image.save(path, format="JPEG", quality=92)
+        image.save(path, format="JPEG", quality=92, **({"xmp": xmp} if xmp else {}))
     elif fmt == "webp":
-        image.save(path, format="WEBP", quality=92)
+        image.save(path, format="WEBP", quality=92, **({"xmp": xmp} if xmp else {}))
     else:
-        image.save(path, format="PNG")
+        info = PngInfo()
+        if xmp:
+            info.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8"))
+        image.save(path, format="PNG", pnginfo=info)

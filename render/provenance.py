@@ -134,3 +134,24 @@ def finalise_file(output: Path, *, job: Any) -> Path:
     )
     sign_file(output, signed, manifest=manifest)
     return signed
+
+
+def xmp_packet(*, job: Any, label: str) -> bytes:
+    """IPTC/XMP metadata for stills: the IPTC digital source type and the disclosure, readable by
+    tools that know nothing of C2PA. (MP4 outputs carry the C2PA manifest only.)"""
+    from xml.sax.saxutils import escape
+
+    from render.c2pa_manifest import DIGITAL_SOURCE_TYPE
+
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:lp="https://likeness-platform.example/ns/1.0/">'
+        f"<Iptc4xmpExt:DigitalSourceType>{DIGITAL_SOURCE_TYPE}</Iptc4xmpExt:DigitalSourceType>"
+        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(label)}</rdf:li></rdf:Alt></dc:description>'
+        f"<lp:licenseId>{escape(str(job.requested_license_id))}</lp:licenseId>"
+        f"<lp:jobId>{escape(str(job.pk))}</lp:jobId>"
+        f"<lp:statusUrl>{escape(status_url(str(job.requested_license_id)))}</lp:statusUrl>"
+        '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+    ).encode()

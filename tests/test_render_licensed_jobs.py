@@ -65,6 +65,9 @@ def test_a_licensed_still_is_rendered_with_the_face_replaced_labelled_and_signed
     assert to_ada < to_original, (to_ada, to_original)
     decoded = decode_image(read_image(path), key=watermark_key())
     assert (decoded.found, decoded.mark_id) == (True, job.mark_id)
+    xmp = path.read_bytes()
+    assert b"<Iptc4xmpExt:DigitalSourceType>http://cv.iptc.org/newscodes/digitalsourcetype/" in xmp
+    assert b"compositeWithTrainedAlgorithmicMedia" in xmp and str(job.pk).encode() in xmp
     manifest = read_manifest(path)
     assert manifest.state == "Trusted"
     assert manifest.license_assertion["job_id"] == str(job.pk)
