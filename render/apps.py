@@ -7,3 +7,8 @@ class RenderConfig(AppConfig):
     name = "render"
     verbose_name = "Licensed renders"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from render.erasure import register
+
+        register()

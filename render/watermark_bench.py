@@ -6,6 +6,10 @@ dwtDctSvd method as the baseline. invisible-watermark needs OpenCV, which must n
 project's environment (insightface's opencv-python would collide with it), so the baseline runs
 in a child process of that virtualenv, fed and read through .npz files; its timings are its own
 process's, on the same machine and inputs.
+
+The baseline virtualenv: ``python3 -m venv var/bench-venv && var/bench-venv/bin/pip install --no-deps
+invisible-watermark && var/bench-venv/bin/pip install opencv-python-headless PyWavelets numpy Pillow``
+(torch is left out and stubbed in the worker: only rivaGan needs it).
 """
 
 from __future__ import annotations

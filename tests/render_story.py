@@ -23,6 +23,7 @@ from tests.factories import (
     grant_adaptation,
     license_terms,
     make_enrolled_actor,
+    make_licensable_actor,
     make_rights_holder,
     make_studio,
     unique,
@@ -81,11 +82,12 @@ class RenderStory:
             return (client or self.studio.client()).post("/api/v1/render-jobs/", body, format="multipart")
 
 
-def make_render_story(tmp_path: Path, **terms: Any) -> RenderStory:
+def make_render_story(tmp_path: Path, *, enrol: bool = True, **terms: Any) -> RenderStory:
+    """`enrol=False` skips the face engines (Ada is ENROLLED on paper only): for jobs that never pass the gate."""
     from licensing.models import RightKind, WorkKind
     from licensing.services import WorkFileSpec, WorkRightSpec, license_approve, license_request, work_register
 
-    actor = make_enrolled_actor("ada")
+    actor = make_enrolled_actor("ada") if enrol else make_licensable_actor("ada")
     rights_holder = make_rights_holder("rights")
     studio = make_studio("studio")
     still, clip = hopper_jpeg(), hopper_clip(tmp_path / "hopper.mp4")
