@@ -9,7 +9,6 @@ Screenshots go to artifacts/screenshots/<story>-<step>.png for reviewers.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
-# browser steps are ordinary synchronous calls, so Django's async-safety guard is told so.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(scope="session")
+def allow_sync_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
+    browser steps are ordinary synchronous calls, so Django's async-safety guard is told so while
+    the browser is up, and only then (left set, it leaks into e.g. `check --deploy` subprocesses)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 def _unavailable(message: str) -> None:
@@ -41,7 +46,7 @@ def _unavailable(message: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
+def chromium(allow_sync_orm_beside_playwright: None) -> Iterator[Any]:
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing (apt-get install -y chromium)")
     try:
