@@ -791,7 +791,10 @@ _STATUS_REFUSALS = {
     LicenseStatus.DECLINED: RefusalReason.LICENSE_NOT_ACTIVE,
     LicenseStatus.REVOKED: RefusalReason.LICENSE_REVOKED,
     LicenseStatus.EXPIRED: RefusalReason.LICENSE_EXPIRED,
-    LicenseStatus.EXHAUSTED: RefusalReason.LICENSE_EXHAUSTED,
+    # EXHAUSTED is deliberately absent: an exhausted licence still goes through every other check
+    # and the quota check reports it last. A render that took the last use re-checks the licence
+    # while it runs and accepts "exhausted" for itself; answering "exhausted" first would hide an
+    # expiry, a frozen likeness or a broken signature from that re-check.
 }
 _LIKENESS_REFUSALS = {
     LikenessStatus.ERASED: RefusalReason.LIKENESS_ERASED,

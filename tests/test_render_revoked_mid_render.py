@@ -173,3 +173,31 @@ def test_a_still_is_discarded_when_the_licence_is_revoked_while_its_frame_render
     response = story.submit()
     job = RenderJob.objects.get(pk=response.json()["id"])
     assert_revoked_and_discarded(job, story)
+
+
+def test_a_render_that_took_the_last_use_still_stops_when_the_licence_term_ends(settings, monkeypatch, tmp_path, clock):
+    # max_renders=1: this job takes the last use, so the licence reads EXHAUSTED while it renders.
+    # The term then ends mid-render; the re-check must report the expiry, not accept "exhausted".
+    from datetime import timedelta
+
+    settings.RENDER_RECHECK_FRAMES = 2
+    story = make_render_story(tmp_path, max_renders=1)
+    original = provenance.frame_marker
+
+    def frame_marker(job: Any) -> Callable[..., Any]:
+        mark = original(job)
+
+        def expiring_mark(image: Any, frame_index: int, faces: Any) -> Any:
+            if frame_index == REVOKE_AT_FRAME:
+                clock.advance(timedelta(days=31))
+            return mark(image, frame_index, faces)
+
+        return expiring_mark
+
+    monkeypatch.setattr(provenance, "frame_marker", frame_marker)
+    job = submit_video(story)
+    job.refresh_from_db()
+    assert License.objects.get(pk=story.license.pk).status == LicenseStatus.EXHAUSTED
+    assert job.status == JobStatus.REVOKED
+    assert job.refusal_reason == "license_expired"
+    assert stored_outputs() == []
