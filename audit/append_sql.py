@@ -31,6 +31,11 @@ DECLARE
     v_prev text;
     v_hash text;
 BEGIN
+    -- Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: left alone, the caller's inserts
+    -- would lock the rows they reference (FOR KEY SHARE) only at COMMIT, after this function has
+    -- taken the audit lock. A transaction holding one of those rows FOR UPDATE and waiting for the
+    -- audit lock would then deadlock with us. Checking them now takes those row locks before ours.
+    SET CONSTRAINTS ALL IMMEDIATE;
     PERFORM pg_advisory_xact_lock({APPEND_LOCK_KEY});
     SELECT e.seq, e.entry_hash INTO v_seq, v_prev FROM audit_entry e ORDER BY e.seq DESC LIMIT 1;
     IF v_seq IS NULL THEN
