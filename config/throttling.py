@@ -1,8 +1,8 @@
 """Rate limits whose rates come from settings, read at each request (so tests and operators can change them).
 
-The same approach as render/api.py's VerifyRateThrottle: DRF's scoped throttle, counters in the
-default cache (Redis via CACHE_URL when several web processes run), a 429 with the API's error body
-and Retry-After. Authenticated callers are counted per user, anonymous ones per client address.
+DRF's scoped throttle, counters in the default cache (Redis via CACHE_URL when several web
+processes run), a 429 with the API's error body and Retry-After. Authenticated callers are counted
+per user, anonymous ones per client address.
 """
 
 from __future__ import annotations
@@ -30,6 +30,13 @@ class TokenIssueRateThrottle(SettingsRateThrottle):
 
     scope = "token-issue"
     setting = "TOKEN_ISSUE_RATE"
+
+
+class VerifyRateThrottle(SettingsRateThrottle):
+    """POST /api/v1/verify (VERIFY_RATE): public and unauthenticated, so limited per client address."""
+
+    scope = "verify"
+    setting = "VERIFY_RATE"
 
 
 class RenderSubmitRateThrottle(SettingsRateThrottle):

@@ -13,10 +13,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from config.throttling import RenderSubmitRateThrottle, throttles_for_post
+from config.throttling import RenderSubmitRateThrottle, VerifyRateThrottle, throttles_for_post
 from render.evidence import render_job_evidence_bundle
 from render.models import FaceSelection, RenderJob
 from render.selectors import render_job_for_evidence, render_job_visible_to, render_jobs_visible_to
@@ -109,20 +108,6 @@ class RenderJobEvidenceApi(APIView):
         response = HttpResponse(bundle, content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="render-{job_id}-evidence.zip"'
         return response
-
-
-class VerifyRateThrottle(ScopedRateThrottle):
-    """Per-client limit on the public verifier, read from settings at each request (VERIFY_RATE)."""
-
-    scope = "verify"
-
-    def get_rate(self) -> str:
-        return str(settings.VERIFY_RATE)
-
-    def allow_request(self, request: Any, view: Any) -> bool:
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super(ScopedRateThrottle, self).allow_request(request, view)
 
 
 class VerifyMediaApi(APIView):
