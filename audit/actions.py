@@ -53,6 +53,7 @@ class AuditAction(models.TextChoices):
     RENDER_JOB_REFUSED = "render_job.refused"
     RENDER_JOB_STARTED = "render_job.started"
     RENDER_JOB_RESUMED = "render_job.resumed"
+    RENDER_JOB_REQUEUED = "render_job.requeued"
     RENDER_JOB_COMPLETED = "render_job.completed"
     RENDER_JOB_FAILED = "render_job.failed"
     RENDER_JOB_REVOKED = "render_job.revoked"

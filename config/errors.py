@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import models
+from django.db import DatabaseError, InterfaceError, OperationalError, models
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -37,6 +37,9 @@ class ErrorCode(models.TextChoices):
     BAD_REQUEST = "bad_request", "The request is malformed"
     REQUEST_TOO_LARGE = "request_too_large", "The request body is larger than this server accepts"
     INTERNAL_ERROR = "internal_error", "An unexpected error occurred"
+    DATABASE_UNAVAILABLE = "database_unavailable", "The database cannot be reached; try again shortly"
+    STORAGE_UNAVAILABLE = "storage_unavailable", "File storage cannot be reached; try again shortly"
+    STORAGE_FULL = "storage_full", "File storage is full; nothing was stored"
 
 
 class DomainError(Exception):
@@ -73,8 +76,42 @@ class Invalid(DomainError):
     code: str = ErrorCode.VALIDATION_FAILED
 
 
+class Unavailable(DomainError):
+    """A service the request needs (database, storage) is down; nothing was changed. Retry later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code: str = ErrorCode.STORAGE_UNAVAILABLE
+    retry_after_seconds = 5
+
+
+class InsufficientStorage(DomainError):
+    status_code = status.HTTP_507_INSUFFICIENT_STORAGE
+    code: str = ErrorCode.STORAGE_FULL
+    retry_after_seconds = 60
+
+
 def error_body(code: str, message: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": str(code), "message": message, "detail": detail or {}}}
+
+
+def database_is_unreachable(exc: BaseException) -> bool:
+    """True for a lost or refused database connection (restart, network cut), not for a bad query.
+
+    psycopg reports both as OperationalError, so a connection that Django can no longer use (or an
+    InterfaceError: "connection already closed") is what tells them apart.
+    """
+    from django.db import connection
+
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if connection.vendor == "sqlite":
+        return False  # "database is locked" and friends: the file is there, so it is a bug or a busy writer
+    try:
+        return connection.connection is None or connection.connection.closed or connection.connection.broken
+    except AttributeError:
+        return True
 
 
 # Most specific first: NotAuthenticated and AuthenticationFailed are both 401s but mean different things.
@@ -118,7 +155,15 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
     if isinstance(exc, DomainError):
         set_rollback()
-        return Response(error_body(exc.code, exc.message, exc.detail), status=exc.status_code)
+        retry = getattr(exc, "retry_after_seconds", None)
+        retry_headers = {"Retry-After": str(retry)} if retry else None
+        return Response(error_body(exc.code, exc.message, exc.detail), status=exc.status_code, headers=retry_headers)
+    if isinstance(exc, DatabaseError) and database_is_unreachable(exc):
+        # A restart or network cut of the database is not a bug: the client gets a 503 it can retry
+        # (the transaction was rolled back with the connection, so nothing was half-written).
+        logger.warning("database unreachable: %s", type(exc).__name__)
+        body = error_body(ErrorCode.DATABASE_UNAVAILABLE, ErrorCode.DATABASE_UNAVAILABLE.label)
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         # Django's upload limits (DATA_UPLOAD_MAX_MEMORY_SIZE and friends) raise these while the body
         # is parsed; without this they became Django's HTML 400 page instead of the API's error body.

@@ -324,6 +324,22 @@ RENDER_MAX_VIDEO_SECONDS = env_int("RENDER_MAX_VIDEO_SECONDS", 600, minimum=1)
 RENDER_MAX_FPS = env_int("RENDER_MAX_FPS", 60, minimum=1)
 # A worker holds a running job for this long between heartbeats; after that another may take it over.
 RENDER_LEASE_SECONDS = env_int("RENDER_LEASE_SECONDS", 120, minimum=10)
+# Attempts a render gets: an outage (storage, database) or a dead worker sends it back to the queue
+# until then, and it fails with the outage's code (or `worker_lost`) after the last one.
+RENDER_MAX_ATTEMPTS = env_int("RENDER_MAX_ATTEMPTS", 3, minimum=1, maximum=20)
+# Backoff before the retry of a job an outage interrupted: this, doubled at each attempt.
+RENDER_RETRY_BASE_SECONDS = env_int("RENDER_RETRY_BASE_SECONDS", 30, minimum=1)
+# The reaper (render-reap beat task, `manage.py render_reap`) runs this often; it takes over RUNNING
+# jobs whose lease ran out more than RENDER_REAP_GRACE_SECONDS ago, sends never-dispatched QUEUED
+# jobs after the same grace, and sends again QUEUED jobs dispatched RENDER_REDISPATCH_SECONDS ago
+# (a broker restart without persistence loses queued messages).
+RENDER_REAP_INTERVAL_SECONDS = env_int("RENDER_REAP_INTERVAL_SECONDS", 30, minimum=1)
+RENDER_REAP_GRACE_SECONDS = env_int("RENDER_REAP_GRACE_SECONDS", 30, minimum=0)
+RENDER_REDISPATCH_SECONDS = env_int("RENDER_REDISPATCH_SECONDS", 900, minimum=1)
+CELERY_BEAT_SCHEDULE["render-reap"] = {
+    "task": "render.tasks.render_jobs_reap_task",
+    "schedule": float(RENDER_REAP_INTERVAL_SECONDS),
+}
 # How often (in frames) a long render re-checks that its licence still stands.
 RENDER_RECHECK_FRAMES = env_int("RENDER_RECHECK_FRAMES", 25, minimum=1)
 # Lifetime of a download link for a render output (local storage; S3 uses S3_URL_EXPIRY_SECONDS).

@@ -56,6 +56,9 @@ class RenderJob(models.Model):
     use_reserved = models.BooleanField(default=False, help_text="One licence use is held for this job.")
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_until = models.DateTimeField(null=True, blank=True, help_text="A worker holds the job until then.")
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its task was last sent to the broker (unset: never sent)."
+    )
 
     engine = models.CharField(max_length=40, blank=True)
     engine_models = models.JSONField(default=dict, help_text="Model name -> sha256, as used for this job.")

@@ -5,6 +5,13 @@ job another worker holds (an unexpired lease) is left alone (the caller is told 
 so the task looks again then), and a job whose worker died (expired lease) is taken over without
 reserving a second licence use. Heavy work happens outside any
 transaction; each state change is one short transaction with its audit entry.
+
+Outages are not failures: when the storage or the database cannot be reached (or the disk is full)
+the job goes back to QUEUED and its task retries with backoff, up to RENDER_MAX_ATTEMPTS attempts;
+then it fails with the outage's code. Nothing else may leave a job stuck: `render_jobs_reap` (a beat
+task) returns RUNNING jobs whose worker died to the queue (or fails them, code `worker_lost`, after
+RENDER_MAX_ATTEMPTS), and queues again the QUEUED jobs whose broker message was never sent or was
+lost (a broker restart without persistence loses every queued message).
 """
 
 from __future__ import annotations
@@ -20,17 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
-from config.errors import Conflict, Forbidden, Invalid, NotFound
+from config.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, database_is_unreachable
+from config.storage import storage_call, storage_delete_quietly, storage_failure, storage_save
 from licensing.models import License, LicenseStatus, Organisation, OrganisationKind
 from licensing.refusals import RefusalReason
 from licensing.services import license_authorize, license_release_use
@@ -120,10 +128,12 @@ def render_job_submit(
     name = upload.name or "upload"
     path, info = _store_upload(upload, name=name)
     try:
+        # Stored before the job row exists: an outage here (storage_unavailable, storage_full)
+        # leaves neither a job nor a partial file. A stored file whose job insert then fails is
+        # harmless: it is named by its bytes, and the next submission of them reuses it.
         storage_name = f"uploads/{info.sha256}{_EXTENSIONS[info.format]}"
-        if not default_storage.exists(storage_name):
-            with path.open("rb") as handle:
-                default_storage.save(storage_name, File(handle))
+        if not storage_call(lambda: default_storage.exists(storage_name)):
+            storage_name = storage_save(storage_name, path)
     finally:
         path.unlink(missing_ok=True)
     with transaction.atomic():
@@ -168,10 +178,24 @@ def render_job_submit(
     return job
 
 
-def _enqueue(job_id: uuid.UUID) -> None:
+def _enqueue(job_id: uuid.UUID, *, countdown: float | None = None) -> bool:
+    """Send the job's task to the broker; False (logged) when the broker cannot be reached.
+
+    The job is already committed as QUEUED, so a broker outage loses nothing: the submission still
+    answers 201, and the reaper sends the task once the broker is back (dispatched_at stays unset).
+    """
+    from kombu.exceptions import OperationalError as BrokerError
+
     from render.tasks import render_job_run
 
-    render_job_run.delay(str(job_id))
+    try:
+        render_job_run.apply_async(args=[str(job_id)], countdown=countdown)
+    except BrokerError as exc:
+        logger.warning("render job %s could not be queued (%s); the reaper will queue it", job_id, exc)
+        return False
+    sent_for = clock.now() + timedelta(seconds=countdown or 0)
+    RenderJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(dispatched_at=sent_for)
+    return True
 
 
 def render_job_cancel(*, job: RenderJob, actor: Any) -> RenderJob:
@@ -270,7 +294,12 @@ def _claim(job_id: uuid.UUID) -> _Claim | _Held | None:
             return None
         if job.status == JobStatus.RUNNING and job.lease_until is not None and job.lease_until > now:
             return _Held(until=job.lease_until)  # another worker holds it
-        first = job.status == JobStatus.QUEUED
+        first = job.attempts == 0
+        if job.status == JobStatus.RUNNING and job.attempts >= settings.RENDER_MAX_ATTEMPTS:
+            # Its worker died on the last allowed attempt (a render that kills its worker every
+            # time, say by running out of memory, must not be retried for ever).
+            _fail_locked(job, code="worker_lost", message=f"the worker died during attempt {job.attempts}")
+            return None
         if not job.use_reserved:
             refusal = _gate(job, reserve=True)
             if refusal is not None:
@@ -316,6 +345,10 @@ def _claim(job_id: uuid.UUID) -> _Claim | _Held | None:
         )
         action = AuditAction.RENDER_JOB_STARTED if first else AuditAction.RENDER_JOB_RESUMED
         audit_record(actor=None, action=action, target=job, data={"attempt": job.attempts}, actor_label="render-worker")
+    if not first:
+        # A dead worker may have stored its output and died before committing: that object
+        # belongs to no completed job, so it goes before this attempt makes its own.
+        _discard_outputs(job.pk)
     return _Claim(job=job, first_attempt=first)
 
 
@@ -382,33 +415,46 @@ def _finish(job: RenderJob, *, status: JobStatus, code: str = "", message: str =
         locked = RenderJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != JobStatus.RUNNING:
             return  # cancelled meanwhile: the cancellation already recorded the end
-        locked.status = status
-        locked.finished_at = clock.now()
-        locked.lease_until = None
-        if status == JobStatus.REVOKED:
-            locked.refusal_reason = code
-        else:
-            locked.error_code, locked.error_message = code, message[:500]
-        if status == JobStatus.FAILED and locked.use_reserved and locked.license_id is not None:
-            # Nothing was delivered, so the studio gets its use back. This locks the licence row, so
-            # it comes before this transaction's own audit append: every transaction takes row locks
-            # first and the audit lock last, or two of them can wait on each other (a deadlock seen
-            # between a failing job and a concurrent submission holding the licence row).
-            license_release_use(license_id=locked.license_id)
-            locked.use_reserved = False
-        locked.save(
-            update_fields=[
-                "status",
-                "finished_at",
-                "lease_until",
-                "refusal_reason",
-                "error_code",
-                "error_message",
-                "use_reserved",
-            ]
-        )
-        action = AuditAction.RENDER_JOB_REVOKED if status == JobStatus.REVOKED else AuditAction.RENDER_JOB_FAILED
-        audit_record(actor=None, action=action, target=locked, data={"code": code}, actor_label="render-worker")
+        _end_locked(locked, status=status, code=code, message=message)
+    if status != JobStatus.COMPLETED:
+        _discard_outputs(job.pk)
+
+
+def _fail_locked(locked: RenderJob, *, code: str, message: str = "") -> None:
+    """FAIL a job whose row this transaction holds; its reserved use goes back to the licence."""
+    _end_locked(locked, status=JobStatus.FAILED, code=code, message=message)
+    transaction.on_commit(lambda: _discard_outputs(locked.pk))
+
+
+def _end_locked(locked: RenderJob, *, status: JobStatus, code: str, message: str) -> None:
+    """End a job whose row this transaction holds (FAILED or REVOKED), with its audit entry."""
+    locked.status = status
+    locked.finished_at = clock.now()
+    locked.lease_until = None
+    if status == JobStatus.REVOKED:
+        locked.refusal_reason = code
+    else:
+        locked.error_code, locked.error_message = code, message[:500]
+    if status == JobStatus.FAILED and locked.use_reserved and locked.license_id is not None:
+        # Nothing was delivered, so the studio gets its use back. This locks the licence row, so
+        # it comes before this transaction's own audit append: every transaction takes row locks
+        # first and the audit lock last, or two of them can wait on each other (a deadlock seen
+        # between a failing job and a concurrent submission holding the licence row).
+        license_release_use(license_id=locked.license_id)
+        locked.use_reserved = False
+    locked.save(
+        update_fields=[
+            "status",
+            "finished_at",
+            "lease_until",
+            "refusal_reason",
+            "error_code",
+            "error_message",
+            "use_reserved",
+        ]
+    )
+    action = AuditAction.RENDER_JOB_REVOKED if status == JobStatus.REVOKED else AuditAction.RENDER_JOB_FAILED
+    audit_record(actor=None, action=action, target=locked, data={"code": code}, actor_label="render-worker")
 
 
 def _release(job: RenderJob, output: Path) -> None:
@@ -417,9 +463,16 @@ def _release(job: RenderJob, output: Path) -> None:
         raise _Stop(JobStatus.REVOKED, refusal.value)
     data = output.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    name = f"outputs/{job.pk}/{sha256[:16]}{output.suffix}"
-    with output.open("rb") as handle:
-        stored = default_storage.save(name, File(handle))
+    stored = storage_save(f"outputs/{job.pk}/{sha256[:16]}{output.suffix}", output)
+    try:
+        _complete(job, stored=stored, sha256=sha256, size=len(data))
+    except BaseException:
+        # The database went away before the job was COMPLETED: no output may exist without its job.
+        storage_delete_quietly(stored)
+        raise
+
+
+def _complete(job: RenderJob, *, stored: str, sha256: str, size: int) -> None:
     with transaction.atomic():
         locked = RenderJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != JobStatus.RUNNING:
@@ -431,7 +484,7 @@ def _release(job: RenderJob, output: Path) -> None:
             raise _Stop(JobStatus.REVOKED, refusal.value)
         locked.status = JobStatus.COMPLETED
         locked.progress = 100
-        locked.output_name, locked.output_sha256, locked.output_size = stored, sha256, len(data)
+        locked.output_name, locked.output_sha256, locked.output_size = stored, sha256, size
         locked.faces_replaced = job.faces_replaced
         locked.mark_id = job.mark_id
         locked.finished_at = clock.now()
@@ -455,10 +508,19 @@ def _release(job: RenderJob, output: Path) -> None:
 def render_job_execute(job_id: uuid.UUID | str) -> float | None:
     """The worker's whole run of one job (see module docstring for the idempotency rules).
 
-    Returns None when the job needs nothing more from this delivery, or, when another worker holds
-    the job, the seconds until that worker's lease runs out: the caller must look again then.
+    Returns None when the job needs nothing more from this delivery, or the seconds after which the
+    caller must run it again: when another worker holds the job (until that worker's lease runs
+    out), or when an outage sent the job back to the queue (the retry's backoff).
     """
-    claim = _claim(uuid.UUID(str(job_id)))
+    try:
+        claim = _claim(uuid.UUID(str(job_id)))
+    except DatabaseError as exc:
+        if not database_is_unreachable(exc):
+            raise
+        # Nothing was changed (the claim's transaction died with the connection): look again later.
+        logger.warning("render job %s: the database is unreachable; retrying", job_id)
+        connection.close()
+        return float(settings.RENDER_RETRY_BASE_SECONDS)
     if claim is None:
         return None
     if isinstance(claim, _Held):
@@ -477,10 +539,148 @@ def render_job_execute(job_id: uuid.UUID | str) -> float | None:
                 _finish(job, status=stop.status, code=stop.code)
         except MediaRejected as exc:
             _finish(job, status=JobStatus.FAILED, code=exc.code, message=exc.message)
+        except DatabaseError as exc:
+            if not database_is_unreachable(exc):
+                raise
+            return _after_database_outage(job)
         except Exception as exc:
+            outage = exc if isinstance(exc, DomainError) else storage_failure(exc)
+            if outage is not None and outage.code in _OUTAGE_CODES:
+                return _requeue(job, code=outage.code)
             logger.exception("render job %s failed", job.pk)
             _finish(job, status=JobStatus.FAILED, code="internal_error", message=type(exc).__name__)
     return None
+
+
+_OUTAGE_CODES = {"storage_unavailable", "storage_full", "database_unavailable"}
+
+
+def _retry_delay(attempt: int) -> float:
+    return float(settings.RENDER_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1))
+
+
+def _requeue(job: RenderJob, *, code: str) -> float | None:
+    """Put a job an outage interrupted back in the queue; after the last attempt, fail it with `code`.
+
+    Returns the seconds until the task should run it again, or None when the job ended here.
+    """
+    with transaction.atomic():
+        locked = RenderJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != JobStatus.RUNNING:
+            return None  # cancelled, erased or taken over meanwhile: whoever did that owns it now
+        if locked.attempts >= settings.RENDER_MAX_ATTEMPTS:
+            _fail_locked(locked, code=code, message=f"gave up after {locked.attempts} attempts")
+            return None
+        delay = _retry_delay(locked.attempts)
+        _requeue_locked(locked, code=code, retry_at=clock.now() + timedelta(seconds=delay))
+    _discard_outputs(job.pk)
+    return delay
+
+
+def _requeue_locked(locked: RenderJob, *, code: str, retry_at: datetime | None) -> None:
+    previous = locked.status
+    locked.status = JobStatus.QUEUED
+    locked.lease_until = None
+    # The retry's message is sent by the caller (a task retry, or the reaper on commit); until
+    # `retry_at` the reaper treats the job as dispatched.
+    locked.dispatched_at = retry_at
+    locked.save(update_fields=["status", "lease_until", "dispatched_at"])
+    audit_record(
+        actor=None,
+        action=AuditAction.RENDER_JOB_REQUEUED,
+        target=locked,
+        data={"code": code, "attempt": locked.attempts, "previous_status": previous},
+        actor_label="render-worker",
+    )
+
+
+def _after_database_outage(job: RenderJob) -> float:
+    """The database connection broke mid-render. Try once on a fresh connection to requeue the job;
+    if the database is still down, leave it RUNNING: its lease runs out and the reaper (or this
+    task's retry, which comes after the lease) takes it over."""
+    connection.close()
+    try:
+        delay = _requeue(job, code="database_unavailable")
+    except DatabaseError as exc:
+        logger.warning("render job %s: the database is still unreachable (%s)", job.pk, type(exc).__name__)
+        connection.close()
+        return float(settings.RENDER_LEASE_SECONDS + 1)
+    return delay if delay is not None else 0.0
+
+
+def _discard_outputs(job_id: uuid.UUID, *, keep: str = "") -> None:
+    """Delete every stored object under the job's output prefix except `keep` (best effort).
+
+    Called whenever an attempt ends without completing, and before a new attempt starts, so that an
+    output stored by an attempt that then died never stays visible beside a job that is not COMPLETED.
+    """
+    prefix = f"outputs/{job_id}"
+    try:
+        _dirs, files = storage_call(lambda: default_storage.listdir(prefix))
+    except (FileNotFoundError, DomainError):
+        return
+    for name in files:
+        path = f"{prefix}/{name}"
+        if path != keep:
+            storage_delete_quietly(path)
+
+
+# --- The reaper -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReapReport:
+    requeued: list[str]
+    failed: list[str]
+    dispatched: list[str]
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"requeued": self.requeued, "failed": self.failed, "dispatched": self.dispatched}
+
+
+def render_jobs_reap() -> ReapReport:
+    """Make sure no render job waits for ever (run by the `render-reap` beat task and `render_reap`).
+
+    - RUNNING jobs whose lease ran out more than RENDER_REAP_GRACE_SECONDS ago lost their worker and
+      no redelivery took them over: back to QUEUED (attempts left) or FAILED with `worker_lost`.
+    - QUEUED jobs never dispatched (the broker was down at submission) or dispatched longer than
+      RENDER_REDISPATCH_SECONDS ago (a broker restart may have lost the message) get their task
+      sent again. A duplicate message is harmless: claiming a job is idempotent.
+
+    Each job is handled in its own transaction under its row lock, skipping rows another reaper or
+    worker holds, so two reapers never act on one job.
+    """
+    now = clock.now()
+    grace = timedelta(seconds=settings.RENDER_REAP_GRACE_SECONDS)
+    requeued: list[str] = []
+    failed: list[str] = []
+    stale = RenderJob.objects.filter(status=JobStatus.RUNNING, lease_until__lt=now - grace)
+    for job_id in list(stale.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            job = (
+                RenderJob.objects.select_for_update(skip_locked=True)
+                .filter(pk=job_id, status=JobStatus.RUNNING, lease_until__lt=now - grace)
+                .first()
+            )
+            if job is None:
+                continue
+            if job.attempts >= settings.RENDER_MAX_ATTEMPTS:
+                _fail_locked(job, code="worker_lost", message=f"the worker died during attempt {job.attempts}")
+                failed.append(str(job.pk))
+                continue
+            _requeue_locked(job, code="worker_lost", retry_at=None)
+            requeued.append(str(job.pk))
+    redispatch_before = now - timedelta(seconds=settings.RENDER_REDISPATCH_SECONDS)
+    waiting = RenderJob.objects.filter(status=JobStatus.QUEUED).filter(
+        Q(dispatched_at__isnull=True, created_at__lt=now - grace) | Q(dispatched_at__lt=redispatch_before)
+    )
+    dispatched = [
+        str(job_id) for job_id in waiting.order_by("created_at").values_list("pk", flat=True)[:500] if _enqueue(job_id)
+    ]
+    dispatched += [job_id for job_id in requeued if job_id not in dispatched and _enqueue(uuid.UUID(job_id))]
+    if requeued or failed or dispatched:
+        logger.info("render reaper: %d requeued, %d failed, %d dispatched", len(requeued), len(failed), len(dispatched))
+    return ReapReport(requeued=requeued, failed=failed, dispatched=dispatched)
 
 
 # --- Downloads ------------------------------------------------------------------------------------

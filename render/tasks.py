@@ -11,10 +11,11 @@ import time
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
 from config.metrics import RENDER_SECONDS
-from render.models import RenderJob
-from render.services import render_job_execute
+from render.models import JobStatus, RenderJob
+from render.services import render_job_execute, render_jobs_reap
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +28,24 @@ def render_job_run(self: Any, job_id: str) -> None:
     started = time.perf_counter()
     wait = render_job_execute(job_id)
     if wait is not None and not self.request.is_eager:
-        # Another worker holds the job. If that worker is alive, it finishes the job and this retry
-        # finds it done; if it died, its lease runs out and this retry takes the job over. Without
-        # the retry the job stays RUNNING forever (see render_job_execute). Inline (eager) runs
-        # never meet a held job: nothing else runs them.
-        logger.info("render job %s is held by another worker; looking again in %.0f s", job_id, wait + 1)
+        # Another worker holds the job (if it is alive it finishes the job and this retry finds it
+        # done; if it died, its lease runs out and this retry takes the job over), or an outage sent
+        # the job back to the queue and this is its backoff. Without the retry the job would wait
+        # for the reaper. The number of attempts is bounded by the service (RENDER_MAX_ATTEMPTS).
+        logger.info("render job %s: looking again in %.0f s", job_id, wait + 1, extra={"job_id": job_id})
         raise self.retry(countdown=wait + 1)
+    for _ in range(settings.RENDER_MAX_ATTEMPTS):
+        # Inline (eager) runs have no broker to retry through: an outage's retries happen at once.
+        # Bounded, so an outage that outlasts them leaves the job QUEUED for the reaper.
+        if wait is None or not RenderJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).exists():
+            break
+        wait = render_job_execute(job_id)
     state = RenderJob.objects.filter(pk=job_id).values_list("status", flat=True).first() or "missing"
     seconds = time.perf_counter() - started
     RENDER_SECONDS.labels(state=state).observe(seconds)
     logger.info("render job %s ended %s in %.2f s", job_id, state, seconds, extra={"job_id": job_id, "state": state})
+
+
+@shared_task(name="render.tasks.render_jobs_reap_task")
+def render_jobs_reap_task() -> dict[str, list[str]]:
+    return render_jobs_reap().as_dict()
