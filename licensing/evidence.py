@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from licensing.documents import b64url_decode, canonical, countersign_payload, jwk, parse, verify
+from licensing.documents import (
+    REVOCATION_TYPE,
+    b64url_decode,
+    canonical,
+    countersign_payload,
+    jwk,
+    key_id,
+    parse,
+    verify,
+)
 from licensing.models import License, OwnerKey, PlatformKey
 
 DOCUMENT_KIND = "license"
@@ -13,6 +22,10 @@ DOCUMENT_KIND = "license"
 
 def license_evidence_document(license: License) -> dict[str, Any]:
     kids = {license.owner_key_id, license.platform_key_id}
+    if license.revocation:
+        # The revocation is signed with the platform key current when it was revoked, which after a
+        # rotation is not the one that countersigned: without it, genuine evidence read as forged.
+        kids.add(str(parse(license.revocation).get("platform_key_id", "")))
     keys = [jwk(public_key=bytes(k.public_key), kid=k.kid) for k in OwnerKey.objects.filter(kid__in=kids)]
     keys += [jwk(public_key=bytes(k.public_key), kid=k.kid) for k in PlatformKey.objects.filter(kid__in=kids)]
     return {
@@ -37,6 +50,13 @@ def check_license_evidence(evidence: Any) -> list[str]:
     problems: list[str] = []
     try:
         keys = {key["kid"]: b64url_decode(key["x"]) for key in evidence["keys"]}
+        # A kid is the fingerprint of its key (documents.key_id), which is what lets a reader match
+        # the bundle's keys against the published JWKS by kid. Without this check a bundle could
+        # carry any key under the platform's kid and be consistent with itself.
+        for kid, raw in keys.items():
+            prefix = kid.rpartition("-")[0]
+            if not prefix or key_id(raw, prefix=prefix) != kid:
+                problems.append(f"key {kid} is not the key its kid names")
         data = evidence["document"].encode("utf-8")
         document = parse(evidence["document"])
         if canonical(document) != data:
@@ -54,9 +74,16 @@ def check_license_evidence(evidence: Any) -> list[str]:
             problems.append("the document names another licence")
         if evidence.get("revocation"):
             revocation = evidence["revocation"].encode("utf-8")
-            signer = keys.get(parse(evidence["revocation"]).get("platform_key_id", ""))
+            record = parse(evidence["revocation"])
+            signer = keys.get(record.get("platform_key_id", ""))
             if signer is None or not verify(signer, evidence.get("revocation_signature") or "", revocation):
                 problems.append("the revocation's signature does not verify")
+            # The platform signs status answers and other licences' revocations with the same key:
+            # a genuine signature proves nothing unless the record is a revocation of this licence.
+            if record.get("type") != REVOCATION_TYPE:
+                problems.append("the revocation record is not a revocation")
+            if record.get("license_id") != evidence["license_id"] or record.get("version") != document.get("version"):
+                problems.append("the revocation names another licence")
     except (KeyError, TypeError, ValueError) as exc:
         problems.append(f"malformed licence evidence: {exc}")
     return problems
