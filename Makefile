@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo run test lint bench-audit clean test-slow fuzz
+.PHONY: demo run test lint bench-audit clean test-slow test-faults fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(VENV)/.installed-dev
 ## The slow scale-out test: 2 gunicorn web processes, 3 Celery workers, PostgreSQL, Redis, SeaweedFS.
 test-slow: $(VENV)/.installed-dev
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/likeness_platform} $(BIN)/pytest -m slow
+
+## Fault injection: PostgreSQL and Redis restarted, S3 down and back, a worker killed, the media disk full.
+test-faults: $(VENV)/.installed-dev
+	scripts/test-faults.sh
 
 fuzz: $(VENV)/.installed-dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/test_openapi_fuzz.py -q

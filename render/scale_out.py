@@ -113,6 +113,21 @@ class Fleet:
              f"--hostname={name}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
         )  # fmt: skip
 
+    def beat(self, name: str = "beat") -> None:
+        """Celery beat: the periodic tasks (the render reaper, checkpoints, expiry sweeps)."""
+        schedule = self.log_dir / f"{name}-schedule"
+        self._start(
+            name,
+            [sys.executable, "-m", "celery", "-A", "config", "beat", f"--schedule={schedule}", "--loglevel=INFO"],
+        )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process (and its children), as the OOM killer or a lost machine would."""
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
 

@@ -56,6 +56,8 @@ class S3Server:
     access_key: str
     secret_key: str
     process: subprocess.Popen[bytes] | None
+    args: tuple[str, ...] = ()
+    data_dir: Path | None = None
 
 
 def weed_binary() -> str | None:
@@ -102,17 +104,30 @@ def start(data_dir: Path) -> S3Server:
         f"-s3.config={identities}",
     ]
     args += [f"-{name}={port}" for name, port in ports.items()]
-    log = (data_dir / "weed.log").open("wb")
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return _launch(S3Server(endpoint, ACCESS_KEY, SECRET_KEY, None, tuple(args), data_dir))
+
+
+def _launch(server: S3Server) -> S3Server:
+    assert server.data_dir is not None
+    log = (server.data_dir / "weed.log").open("ab")
+    server.process = subprocess.Popen(server.args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log.close()
+    port = int(server.endpoint_url.rsplit(":", 1)[1])
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"weed mini exited with {process.returncode}; see {data_dir / 'weed.log'}")
-        if _port_open(ports["s3.port"]) and _bucket_api_ready(endpoint):
-            return S3Server(endpoint, ACCESS_KEY, SECRET_KEY, process)
+        if server.process.poll() is not None:
+            raise RuntimeError(f"weed mini exited with {server.process.returncode}; see {server.data_dir}/weed.log")
+        if _port_open(port) and _bucket_api_ready(server.endpoint_url):
+            return server
         time.sleep(0.3)
-    stop(S3Server(endpoint, ACCESS_KEY, SECRET_KEY, process))
+    stop(server)
     raise RuntimeError("weed mini did not become ready within 60 s")
+
+
+def restart(server: S3Server) -> S3Server:
+    """Start a stopped server again on the same ports and data: the bucket and its objects are back."""
+    stop(server)
+    return _launch(server)
 
 
 def _bucket_api_ready(endpoint: str) -> bool:
