@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from audit.models import AuditEntry
 from render.models import JobStatus
 from tests.faults.stage import assert_nothing_lost, build_stage, job_actions_of
 
@@ -46,5 +47,6 @@ def test_a_broker_restart_and_a_killed_worker_lose_no_render(postgres_cluster, r
         assert jobs[clip].frames_done == jobs[clip].frames_total
         for job_id in [*stills, during]:
             assert jobs[job_id].attempts == 1, "a lost message is sent again, the job is rendered once"
-        assert "render reaper" in fleet.log("beat") + fleet.log("worker2")
+        (requeued,) = AuditEntry.objects.filter(target_id=clip, action="render_job.requeued")
+        assert requeued.data["code"] == "worker_lost" and requeued.actor_label == "render-worker"
         assert_nothing_lost(stage, jobs)
