@@ -115,14 +115,18 @@ def s3_storage(settings: Any, s3_server: Any) -> Any:
     """Point the default storage at a fresh bucket on the real S3 server."""
     import uuid
 
+    return use_s3_bucket(settings, s3_server, f"test-{uuid.uuid4().hex[:12]}")
+
+
+def use_s3_bucket(settings: Any, server: Any, bucket: str) -> str:
+    """Create `bucket` on `server` and make it this test's default storage; returns its name."""
     import boto3
 
-    bucket = f"test-{uuid.uuid4().hex[:12]}"
     boto3.client(
         "s3",
-        endpoint_url=s3_server.endpoint_url,
-        aws_access_key_id=s3_server.access_key,
-        aws_secret_access_key=s3_server.secret_key,
+        endpoint_url=server.endpoint_url,
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key,
         region_name="us-east-1",
     ).create_bucket(Bucket=bucket)
     settings.STORAGES = {
@@ -131,9 +135,9 @@ def s3_storage(settings: Any, s3_server: Any) -> Any:
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
                 "bucket_name": bucket,
-                "endpoint_url": s3_server.endpoint_url,
-                "access_key": s3_server.access_key,
-                "secret_key": s3_server.secret_key,
+                "endpoint_url": server.endpoint_url,
+                "access_key": server.access_key,
+                "secret_key": server.secret_key,
                 "region_name": "us-east-1",
                 "addressing_style": "path",
                 "signature_version": "s3v4",

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from render.models import JobStatus
 from tests import s3server
+from tests.conftest import use_s3_bucket
 from tests.faults.stage import assert_nothing_lost, build_stage, job_actions_of
 
 pytestmark = pytest.mark.faults
@@ -25,33 +25,9 @@ pytestmark = pytest.mark.faults
 
 @pytest.fixture
 def private_s3(tmp_path: Path, settings: Any) -> Iterator[s3server.S3Server]:
+    """A SeaweedFS of this test's own (the session's shared one must not be stopped)."""
     server = s3server.start(tmp_path / "seaweedfs")
-    bucket = "faults"
-    boto3.client(
-        "s3",
-        endpoint_url=server.endpoint_url,
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        region_name="us-east-1",
-    ).create_bucket(Bucket=bucket)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "endpoint_url": server.endpoint_url,
-                "access_key": server.access_key,
-                "secret_key": server.secret_key,
-                "region_name": "us-east-1",
-                "addressing_style": "path",
-                "signature_version": "s3v4",
-                "file_overwrite": False,
-                "default_acl": None,
-                "querystring_expire": 300,
-            },
-        },
-    }
+    use_s3_bucket(settings, server, "faults")
     try:
         yield server
     finally:
