@@ -178,7 +178,7 @@ def render_job_submit(
     return job
 
 
-def _enqueue(job_id: uuid.UUID, *, countdown: float | None = None) -> bool:
+def _enqueue(job_id: uuid.UUID) -> bool:
     """Send the job's task to the broker; False (logged) when the broker cannot be reached.
 
     The job is already committed as QUEUED, so a broker outage loses nothing: the submission still
@@ -189,12 +189,11 @@ def _enqueue(job_id: uuid.UUID, *, countdown: float | None = None) -> bool:
     from render.tasks import render_job_run
 
     try:
-        render_job_run.apply_async(args=[str(job_id)], countdown=countdown)
+        render_job_run.apply_async(args=[str(job_id)])
     except BrokerError as exc:
         logger.warning("render job %s could not be queued (%s); the reaper will queue it", job_id, exc)
         return False
-    sent_for = clock.now() + timedelta(seconds=countdown or 0)
-    RenderJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(dispatched_at=sent_for)
+    RenderJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(dispatched_at=clock.now())
     return True
 
 
@@ -298,7 +297,7 @@ def _claim(job_id: uuid.UUID) -> _Claim | _Held | None:
         if job.status == JobStatus.RUNNING and job.attempts >= settings.RENDER_MAX_ATTEMPTS:
             # Its worker died on the last allowed attempt (a render that kills its worker every
             # time, say by running out of memory, must not be retried for ever).
-            _fail_locked(job, code="worker_lost", message=f"the worker died during attempt {job.attempts}")
+            _fail_worker_lost(job)
             return None
         if not job.use_reserved:
             refusal = _gate(job, reserve=True)
@@ -416,18 +415,19 @@ def _finish(job: RenderJob, *, status: JobStatus, code: str = "", message: str =
         if locked.status != JobStatus.RUNNING:
             return  # cancelled meanwhile: the cancellation already recorded the end
         _end_locked(locked, status=status, code=code, message=message)
-    if status != JobStatus.COMPLETED:
-        _discard_outputs(job.pk)
 
 
-def _fail_locked(locked: RenderJob, *, code: str, message: str = "") -> None:
-    """FAIL a job whose row this transaction holds; its reserved use goes back to the licence."""
-    _end_locked(locked, status=JobStatus.FAILED, code=code, message=message)
-    transaction.on_commit(lambda: _discard_outputs(locked.pk))
+def _fail_worker_lost(locked: RenderJob) -> None:
+    message = f"the worker died during attempt {locked.attempts}"
+    _end_locked(locked, status=JobStatus.FAILED, code="worker_lost", message=message)
 
 
-def _end_locked(locked: RenderJob, *, status: JobStatus, code: str, message: str) -> None:
-    """End a job whose row this transaction holds (FAILED or REVOKED), with its audit entry."""
+def _end_locked(locked: RenderJob, *, status: JobStatus, code: str, message: str = "") -> None:
+    """End a job whose row this transaction holds (FAILED or REVOKED), with its audit entry.
+
+    A FAILED job's reserved use goes back to the licence; once this commits, any object an attempt
+    left under the job's output prefix is deleted (no output without a completed job).
+    """
     locked.status = status
     locked.finished_at = clock.now()
     locked.lease_until = None
@@ -455,6 +455,8 @@ def _end_locked(locked: RenderJob, *, status: JobStatus, code: str, message: str
     )
     action = AuditAction.RENDER_JOB_REVOKED if status == JobStatus.REVOKED else AuditAction.RENDER_JOB_FAILED
     audit_record(actor=None, action=action, target=locked, data={"code": code}, actor_label="render-worker")
+    job_id = locked.pk
+    transaction.on_commit(lambda: _discard_outputs(job_id))
 
 
 def _release(job: RenderJob, output: Path) -> None:
@@ -569,12 +571,11 @@ def _requeue(job: RenderJob, *, code: str) -> float | None:
         if locked.status != JobStatus.RUNNING:
             return None  # cancelled, erased or taken over meanwhile: whoever did that owns it now
         if locked.attempts >= settings.RENDER_MAX_ATTEMPTS:
-            _fail_locked(locked, code=code, message=f"gave up after {locked.attempts} attempts")
+            _end_locked(locked, status=JobStatus.FAILED, code=code, message=f"gave up after {locked.attempts} attempts")
             return None
         delay = _retry_delay(locked.attempts)
         _requeue_locked(locked, code=code, retry_at=clock.now() + timedelta(seconds=delay))
-    _discard_outputs(job.pk)
-    return delay
+    return delay  # anything this attempt stored is deleted when the next one claims the job
 
 
 def _requeue_locked(locked: RenderJob, *, code: str, retry_at: datetime | None) -> None:
@@ -608,11 +609,11 @@ def _after_database_outage(job: RenderJob) -> float:
     return delay if delay is not None else 0.0
 
 
-def _discard_outputs(job_id: uuid.UUID, *, keep: str = "") -> None:
-    """Delete every stored object under the job's output prefix except `keep` (best effort).
+def _discard_outputs(job_id: uuid.UUID) -> None:
+    """Delete every stored object under the job's output prefix (best effort).
 
-    Called whenever an attempt ends without completing, and before a new attempt starts, so that an
-    output stored by an attempt that then died never stays visible beside a job that is not COMPLETED.
+    Called when a job ends without completing and before every attempt but the first, so that an
+    output stored by an attempt that then died never stays beside a job that is not COMPLETED.
     """
     prefix = f"outputs/{job_id}"
     try:
@@ -620,9 +621,7 @@ def _discard_outputs(job_id: uuid.UUID, *, keep: str = "") -> None:
     except (FileNotFoundError, DomainError):
         return
     for name in files:
-        path = f"{prefix}/{name}"
-        if path != keep:
-            storage_delete_quietly(path)
+        storage_delete_quietly(f"{prefix}/{name}")
 
 
 # --- The reaper -------------------------------------------------------------------------------------
@@ -665,19 +664,20 @@ def render_jobs_reap() -> ReapReport:
             if job is None:
                 continue
             if job.attempts >= settings.RENDER_MAX_ATTEMPTS:
-                _fail_locked(job, code="worker_lost", message=f"the worker died during attempt {job.attempts}")
+                _fail_worker_lost(job)
                 failed.append(str(job.pk))
                 continue
             _requeue_locked(job, code="worker_lost", retry_at=None)
             requeued.append(str(job.pk))
     redispatch_before = now - timedelta(seconds=settings.RENDER_REDISPATCH_SECONDS)
     waiting = RenderJob.objects.filter(status=JobStatus.QUEUED).filter(
-        Q(dispatched_at__isnull=True, created_at__lt=now - grace) | Q(dispatched_at__lt=redispatch_before)
+        Q(pk__in=requeued)
+        | Q(dispatched_at__isnull=True, created_at__lt=now - grace)
+        | Q(dispatched_at__lt=redispatch_before)
     )
     dispatched = [
         str(job_id) for job_id in waiting.order_by("created_at").values_list("pk", flat=True)[:500] if _enqueue(job_id)
     ]
-    dispatched += [job_id for job_id in requeued if job_id not in dispatched and _enqueue(uuid.UUID(job_id))]
     if requeued or failed or dispatched:
         logger.info("render reaper: %d requeued, %d failed, %d dispatched", len(requeued), len(failed), len(dispatched))
     return ReapReport(requeued=requeued, failed=failed, dispatched=dispatched)

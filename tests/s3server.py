@@ -65,7 +65,7 @@ def weed_binary() -> str | None:
     return str(beside_python) if beside_python.exists() else shutil.which("weed")
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return True
@@ -117,7 +117,7 @@ def _launch(server: S3Server) -> S3Server:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"weed mini exited with {server.process.returncode}; see {server.data_dir}/weed.log")
-        if _port_open(port) and _bucket_api_ready(server.endpoint_url):
+        if port_open(port) and _bucket_api_ready(server.endpoint_url):
             return server
         time.sleep(0.3)
     stop(server)

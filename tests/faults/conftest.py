@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,9 +27,3 @@ def redis_server(tmp_path: Path) -> Iterator[PrivateRedis]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def fault_settings(settings: Any) -> Any:
-    """This process writes to the same storage as the fleet; keep its inline-task mode out of the way."""
-    return settings

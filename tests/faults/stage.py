@@ -17,13 +17,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
 from django.db import close_old_connections, connection
 
-from audit.models import AuditEntry
 from audit.selectors import audit_chain_verify
 from licensing.models import License
 from licensing.services import WorkFileSpec, work_file_add
@@ -31,7 +29,7 @@ from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
 from render.scale_out import Answer, Fleet, call, database_url_for, platform_env, submit_render
 from tests.conftest import IN_CI
 from tests.faults.services import PrivatePostgres, PrivateRedis, free_port
-from tests.render_checks import stored_files
+from tests.render_checks import job_actions, stored_files
 from tests.render_story import RenderStory, hopper_clip, make_render_story
 
 CLIP_FRAMES = 48
@@ -181,11 +179,7 @@ def assert_nothing_lost(stage: Stage, jobs: dict[str, RenderJob]) -> None:
         assert hashlib.sha256(stored_bytes(job.target_name)).hexdigest() == job.target_sha256
 
     for job_id, job in all_jobs.items():
-        actions = list(
-            AuditEntry.objects.filter(target_type="render.renderjob", target_id=job_id)
-            .order_by("seq")
-            .values_list("action", flat=True)
-        )
+        actions = job_actions(job_id)
         assert actions[0] == "render_job.submitted", actions
         assert actions[-1] == f"render_job.{job.status}", actions
         repeated = {action: n for action, n in Counter(actions).items() if action in ONCE_ACTIONS and n > 1}
@@ -208,15 +202,3 @@ def assert_nothing_lost(stage: Stage, jobs: dict[str, RenderJob]) -> None:
 
     report = audit_chain_verify()
     assert report.ok, report.as_dict()
-
-
-def job_actions_of(job_id: str) -> list[str]:
-    return list(
-        AuditEntry.objects.filter(target_type="render.renderjob", target_id=job_id)
-        .order_by("seq")
-        .values_list("action", flat=True)
-    )
-
-
-def local_storage(path: Path) -> dict[str, Any]:
-    return {"MEDIA_ROOT": str(path)}

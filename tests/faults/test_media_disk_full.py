@@ -18,7 +18,8 @@ import pytest
 from render.models import JobStatus
 from tests.conftest import IN_CI
 from tests.faults.services import MediaQuota
-from tests.faults.stage import assert_nothing_lost, build_stage, job_actions_of
+from tests.faults.stage import assert_nothing_lost, build_stage
+from tests.render_checks import job_actions
 
 pytestmark = pytest.mark.faults
 
@@ -49,14 +50,14 @@ def test_a_full_media_disk_refuses_uploads_requeues_the_render_and_loses_nothing
         filler = media_quota.fill(leave_bytes=4096)
         refused = stage.submit(expect=507)
         assert refused.body["error"]["code"] == "storage_full"
-        stage.wait("the clip to be sent back to the queue", lambda: "render_job.requeued" in job_actions_of(clip))
+        stage.wait("the clip to be sent back to the queue", lambda: "render_job.requeued" in job_actions(clip))
         filler.unlink()
 
         jobs = stage.wait_all_final(timeout=240)
 
         job = jobs[clip]
         assert job.status == JobStatus.COMPLETED, (job.error_code, job.error_message)
-        requeued = [a for a in job_actions_of(clip) if a == "render_job.requeued"]
+        requeued = [a for a in job_actions(clip) if a == "render_job.requeued"]
         assert requeued, "the attempt that met the full disk was not delivered"
         assert len(jobs) == 1, "the refused submission left no job"
         assert_nothing_lost(stage, jobs)

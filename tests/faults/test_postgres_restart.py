@@ -16,7 +16,8 @@ import pytest
 
 from render.models import JobStatus
 from render.scale_out import call
-from tests.faults.stage import assert_nothing_lost, build_stage, job_actions_of, reconnect
+from tests.faults.stage import assert_nothing_lost, build_stage, reconnect
+from tests.render_checks import job_actions
 
 pytestmark = pytest.mark.faults
 
@@ -49,7 +50,7 @@ def test_a_database_restart_mid_render_loses_nothing_and_the_api_says_503_meanwh
         assert {job.status for job in jobs.values()} == {JobStatus.COMPLETED}, {
             k: (j.status, j.error_code) for k, j in jobs.items()
         }
-        actions = job_actions_of(clip)
+        actions = job_actions(clip)
         assert actions[:2] == ["render_job.submitted", "render_job.started"] and actions[-1] == "render_job.completed"
         assert jobs[clip].attempts >= 2, "the attempt that lost the database did not deliver"
         assert jobs[after].attempts == 1

@@ -13,7 +13,8 @@ import pytest
 
 from audit.models import AuditEntry
 from render.models import JobStatus
-from tests.faults.stage import assert_nothing_lost, build_stage, job_actions_of
+from tests.faults.stage import assert_nothing_lost, build_stage
+from tests.render_checks import job_actions
 
 pytestmark = pytest.mark.faults
 
@@ -37,7 +38,7 @@ def test_a_broker_restart_and_a_killed_worker_lose_no_render(postgres_cluster, r
             k: (j.status, j.error_code) for k, j in jobs.items()
         }
         assert jobs[clip].attempts == 2
-        assert job_actions_of(clip) == [
+        assert job_actions(clip) == [
             "render_job.submitted",
             "render_job.started",
             "render_job.requeued",

@@ -18,7 +18,8 @@ import pytest
 from render.models import JobStatus
 from tests import s3server
 from tests.conftest import use_s3_bucket
-from tests.faults.stage import assert_nothing_lost, build_stage, job_actions_of
+from tests.faults.stage import assert_nothing_lost, build_stage
+from tests.render_checks import job_actions
 
 pytestmark = pytest.mark.faults
 
@@ -62,7 +63,7 @@ def test_an_s3_outage_mid_render_loses_nothing_and_refuses_uploads_meanwhile(
 
         job = jobs[clip]
         assert job.status == JobStatus.COMPLETED, (job.error_code, job.error_message)
-        actions = job_actions_of(clip)
+        actions = job_actions(clip)
         assert "render_job.requeued" in actions and actions[-1] == "render_job.completed", actions
         assert len(jobs) == 1, "the refused submission left no job"
         assert_nothing_lost(stage, jobs)
