@@ -309,6 +309,8 @@ LABEL_FONT_FILE = env_optional("LABEL_FONT_FILE")
 # The secret key of the invisible watermark (32 random bytes, raw). Without it no one can embed or
 # read a mark; losing it makes every existing mark unreadable, so operators back it up.
 WATERMARK_KEY_FILE = Path(env_str("WATERMARK_KEY_FILE", str(DATA_DIR / "watermark-key")))
+# false (production): a missing watermark key is an error, never a fresh key that reads no old mark.
+WATERMARK_KEY_GENERATE = env_bool("WATERMARK_KEY_GENERATE", not PRODUCTION)
 
 # C2PA provenance credentials: an ES256 certificate chain (end entity first), its key, and the root
 # that verifiers should trust. The embedded default generates them once under DATA_DIR/c2pa.
