@@ -204,10 +204,13 @@ if S3_BUCKET is None:
 else:
     STORAGES = {
         "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            # django-storages' S3 storage; download links are presigned for S3_PUBLIC_ENDPOINT_URL.
+            "BACKEND": "config.s3.S3Storage",
             "OPTIONS": {
                 "bucket_name": S3_BUCKET,
                 "endpoint_url": env_optional("S3_ENDPOINT_URL"),
+                # The address clients outside reach the bucket at (unset: S3_ENDPOINT_URL).
+                "public_endpoint_url": env_optional("S3_PUBLIC_ENDPOINT_URL"),
                 "region_name": env_str("S3_REGION", "us-east-1"),
                 "access_key": env_optional("AWS_ACCESS_KEY_ID"),
                 "secret_key": env_optional("AWS_SECRET_ACCESS_KEY"),
