@@ -45,6 +45,13 @@ def test_compose_runs_web_workers_beat_and_the_three_backing_services_with_healt
         assert services[name]["environment"]["PRODUCTION"] == "true"
 
 
+def test_compose_presigns_download_links_for_the_published_s3_port(compose):
+    environment = compose["x-app"]["environment"]
+    assert environment["S3_ENDPOINT_URL"] == "http://seaweedfs:8333", "the platform's own, internal address"
+    assert environment["S3_PUBLIC_ENDPOINT_URL"].startswith("${S3_PUBLIC_ENDPOINT_URL:?"), "required, from .env"
+    assert "8333:8333" in compose["services"]["seaweedfs"]["ports"]
+
+
 def test_compose_workers_consume_separate_queues(compose):
     services = compose["services"]
     renders = " ".join(services["worker-renders"]["command"])
