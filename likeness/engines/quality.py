@@ -11,6 +11,9 @@ on the same definitions:
   a pasted patch with a visible edge scores well above.
 - flicker: inside the face box, the mean absolute change from one frame to the next in the output,
   divided by the same in the original clip (1.0: the swap adds no frame-to-frame change of its own).
+- spill: the share of the changed pixels that lie outside the target's face oval (brow-line
+  forehead to chin, ear to ear, placed by its five landmarks): hair, neck or background the swap
+  carried along. 0 means it changed the face and nothing else.
 - untouched share: the fraction of frames the pose check left alone.
 """
 
@@ -23,9 +26,12 @@ import cv2
 import numpy as np
 
 from likeness.engines.base import DetectedFace, FaceEngine
+from likeness.engines.landmarks import TEMPLATE_112, apply, similarity_fit
 
 Box = tuple[float, float, float, float]
 CHANGE_THRESHOLD = 6.0  # grey levels: a smoothed difference above this is "changed by the swap"
+# The face oval in the 112x112 ArcFace template: centre and half-axes (to the chin, the temples).
+FACE_OVAL_112 = ((56.0, 70.0), (38.0, 46.0))
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,26 @@ def changed_region(output: np.ndarray, original: np.ndarray) -> np.ndarray:
     filled = np.zeros_like(region)
     cv2.drawContours(filled, contours, -1, 1, thickness=-1)
     return filled.astype(bool)
+
+
+def face_oval(shape: tuple[int, int], landmarks: np.ndarray) -> np.ndarray:
+    """Boolean mask of the face oval (see FACE_OVAL_112) of a face with these five landmarks."""
+    (cx, cy), (ax, ay) = FACE_OVAL_112
+    angles = np.linspace(0.0, 2 * np.pi, 72, endpoint=False)
+    outline = np.stack([cx + ax * np.cos(angles), cy + ay * np.sin(angles)], axis=1)
+    points = apply(similarity_fit(TEMPLATE_112, np.asarray(landmarks, dtype=np.float64)), outline)
+    mask = np.zeros(shape, dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def spill(output: np.ndarray, original: np.ndarray, landmarks: np.ndarray) -> float:
+    """Share of the changed pixels outside the face oval of the face with `landmarks` (0 when nothing changed)."""
+    region = changed_region(output, original)
+    changed = int(region.sum())
+    if changed == 0:
+        return 0.0
+    return float((region & ~face_oval(region.shape, landmarks)).sum()) / changed
 
 
 def _gradient(image: np.ndarray) -> np.ndarray:
@@ -128,6 +154,7 @@ class ClipReport:
     to_actor: list[float]
     to_original: list[float]
     seams: list[float]
+    spills: list[float]
     flicker: float
 
     def identity_share(self, limit: float = 0.6) -> float:
@@ -140,6 +167,10 @@ class ClipReport:
         return float(np.median(values)) if values else float("nan")
 
     @property
+    def spill(self) -> float:
+        return float(np.median(self.spills)) if self.spills else float("nan")
+
+    @property
     def untouched_share(self) -> float:
         return share(self.untouched, self.frames)
 
@@ -149,7 +180,8 @@ class ClipReport:
         return (
             f"{self.swapped}/{self.frames} frames swapped; identity to actor median {actor:.3f}, "
             f"under 0.6 in {self.identity_share():.0%}; to original median {original:.3f}; "
-            f"seam {self.seam:.2f}x original; flicker {self.flicker:.2f}x original; "
+            f"seam {self.seam:.2f}x original; spill outside the face {self.spill:.1%}; "
+            f"flicker {self.flicker:.2f}x original; "
             f"untouched by pose check {self.untouched_share:.0%}"
         )
 
@@ -164,7 +196,7 @@ def measure(
     untouched: int = 0,
 ) -> ClipReport:
     """Identity, seam and flicker of `outputs` against `originals`; `boxes[i]` is the swapped face in frame i."""
-    to_actor, to_original, seams = [], [], []
+    to_actor, to_original, seams, spills = [], [], [], []
     swapped = 0
     for original, output, box in zip(originals, outputs, boxes, strict=True):
         if box is None:
@@ -178,6 +210,7 @@ def measure(
             to_actor.append(result.to_actor)
             to_original.append(result.to_original)
         seams.append(seam_score(output, original))
+        spills.append(spill(output, original, before.landmarks))
     return ClipReport(
         frames=len(originals),
         swapped=swapped,
@@ -185,5 +218,6 @@ def measure(
         to_actor=to_actor,
         to_original=to_original,
         seams=seams,
+        spills=spills,
         flicker=flicker(originals, outputs, boxes) if len(originals) > 1 else float("nan"),
     )
