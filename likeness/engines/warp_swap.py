@@ -7,7 +7,7 @@
    more than `MAX_ROLL_DEGREES`, is left untouched (`pose_refusal` says why) rather than pasted wrong.
 2. Align: the similarity transform (scale, rotation, shift) that best maps the source's five
    landmarks onto the target's (Umeyama) warps the reference photo into the target frame.
-3. Mask: the inner face only (brows to just below the mouth, cheek to cheek), a polygon drawn in
+3. Mask: the inner face only (brows to the front of the chin, cheek to cheek), a polygon drawn in
    the ArcFace 112x112 template and placed on the target by the template-to-landmarks similarity.
    It stops short of the hairline, the jaw line and the ears, so it never carries the source's
    hair, fringe or background, and it is a pure function of the landmarks (a video whose landmarks
@@ -33,7 +33,8 @@ from likeness.engines.landmarks import TEMPLATE_112, apply, similarity_fit
 
 # The inner face in the 112x112 ArcFace template (eyes at y 51.6, 35.2 apart; mouth at y 92.3):
 # brows at about 0.4 eye distances above the eyes, cheeks just outside the outer eye corners,
-# narrowing down the cheeks to a line a little below the mouth, well above the chin.
+# narrowing down the cheeks to the front of the chin, inside the jaw line. (Ending just below the
+# mouth left the target's chin under the source's mouth, a band that read as a beard.)
 INNER_FACE_112 = np.array(
     [
         [30.0, 37.0],
@@ -43,11 +44,11 @@ INNER_FACE_112 = np.array(
         [82.0, 37.0],
         [88.0, 52.0],
         [87.0, 70.0],
-        [81.0, 90.0],
-        [71.0, 98.5],
-        [56.0, 101.5],
-        [41.0, 98.5],
-        [31.0, 90.0],
+        [81.0, 94.0],
+        [71.0, 106.5],
+        [56.0, 109.5],
+        [41.0, 106.5],
+        [31.0, 94.0],
         [25.0, 70.0],
         [24.0, 52.0],
     ],
