@@ -10,7 +10,8 @@ likeness/engines/quality.py (identity, seam, flicker, pose skips):
 
 Inputs (nothing downloaded): the actor is skimage's astronaut; the targets are Grace Hopper's
 portrait (a still), two people side by side (her portrait and a mirrored, re-lit copy; the job
-asks for the second from the left) and a moving clip of the portrait (pan and breathing zoom).
+asks for the second from the left), a moving clip of the portrait (pan and breathing zoom), the
+portrait held still under film grain (where detector jitter shows as flicker) and her head turned.
 Targets: identity under 0.6 on at least 90% of swapped frames, seam within 1.3x of the original's,
 flicker within 1.5x of the original's, under 5% of the change outside the face. A turned head is
 refused by the pose check: it shows as untouched, and is not held to the other targets.
@@ -92,12 +93,23 @@ def turned_head() -> np.ndarray:
     return np.ascontiguousarray(cv2.remap(portrait, xs - shift * bump, ys, cv2.INTER_LINEAR))
 
 
+def held_shot(frames: int) -> list[np.ndarray]:
+    """Hopper's portrait held still with fresh film grain in every frame: the detector's landmarks jitter."""
+    portrait = hopper().astype(np.int16)
+    rng = np.random.default_rng(18)
+    return [
+        np.clip(portrait + rng.normal(0.0, 4.0, portrait.shape).round().astype(np.int16), 0, 255).astype(np.uint8)
+        for _ in range(frames)
+    ]
+
+
 def cases(*, clip_frames: int) -> list[Case]:
     clip = list(moving_portrait_frames(width=640, height=480, fps=12, seconds=clip_frames / 12))
     return [
         Case("still", [np.array(hopper())]),
         Case("two people, index 1", [two_people()], selection="index", index=1),
         Case(f"moving clip, {len(clip)} frames", clip),
+        Case(f"held shot, {len(clip)} frames", held_shot(len(clip))),
         Case("turned head", [turned_head()]),
     ]
 

@@ -1,7 +1,8 @@
 """Renders a studio would keep: the offline swap measured on real faces, against the targets of issue 18.
 
 The actor is skimage's astronaut; the targets are Grace Hopper's portrait as a still, beside a
-second person (the studio asks for the second face from the left), moving in a short clip, and
+second person (the studio asks for the second face from the left), moving in a short clip, held
+still under film grain (where detector jitter would flicker), and
 with her head turned. Each output is measured with likeness/engines/quality.py, the same
 functions `manage.py bench swap_quality` prints.
 """
@@ -45,7 +46,7 @@ def rendered(engine, actor, case: Case, run=run_after) -> ClipReport:
     )
 
 
-@pytest.mark.parametrize("name", ["still", "two people, index 1", "moving clip"])
+@pytest.mark.parametrize("name", ["still", "two people, index 1", "moving clip", "held shot"])
 def test_the_swap_is_her_without_a_seam_flicker_or_spill(engine, actor, name):
     case = next(c for c in cases(clip_frames=6) if c.name.startswith(name))
     report = rendered(engine, actor, case)
