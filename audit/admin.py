@@ -20,6 +20,7 @@ from audit.access import can_read_audit_trail, is_admin
 from audit.custody import audit_log_verify
 from audit.evidence import build_bundle
 from audit.models import AuditCheckpoint, AuditEntry, AuditMerkleNode, Witness
+from audit.signing import key_id
 from audit.witnesses import checkpoints_with_cosignature_counts, parse_witness_key, witness_register
 from config.admin import ReadOnlyAdmin
 from config.errors import DomainError
@@ -126,9 +127,11 @@ class WitnessForm(forms.ModelForm[Witness]):
     def clean_public_key(self) -> str:
         value = str(self.cleaned_data["public_key"]).strip()
         try:
-            parse_witness_key(value)
+            key = parse_witness_key(value)
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from None
+        if Witness.objects.filter(key_id=key_id(key)).exists():
+            raise forms.ValidationError(_("A witness with this key is already registered."))
         return value
 
 

@@ -13,7 +13,7 @@ public endpoints and a state folder of its own.
 
 A checkpoint that fails is never kept: it is written to `rejected/` as evidence and the run fails
 with a stable code (unknown_key, key_not_valid, bad_signature, key_changed, rollback, fork,
-inconsistent, fetch_failed, bad_response). A platform whose history was rewritten can no longer
+inconsistent, no_proof, fetch_failed, bad_response). A platform whose history was rewritten can no longer
 show a witness a consistent path from what it kept.
 """
 
@@ -180,7 +180,10 @@ class Witness:
             if head["root_hash"] != old["root_hash"]:
                 raise self._reject("fork", f"two different roots for tree size {size}", evidence)
             return "unchanged"
-        proof = _fetch(self.url("/.well-known/audit/consistency", first=old_size, second=size))
+        try:
+            proof = _fetch(self.url("/.well-known/audit/consistency", first=old_size, second=size))
+        except WitnessFailure as exc:
+            raise self._reject("no_proof", f"the platform gave no consistency proof: {exc.message}", evidence) from None
         try:
             path = [bytes.fromhex(node) for node in proof["consistency_path"]]
         except (KeyError, TypeError, ValueError):
