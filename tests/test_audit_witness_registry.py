@@ -115,3 +115,9 @@ def test_cosignatures_from_strangers_or_forged_are_refused(checkpoint):
     )
     assert (elsewhere.status_code, elsewhere.json()["error"]["code"]) == (404, "unknown_checkpoint")
     assert client.get(url).json()["cosigned_by"] == 0
+
+
+def test_the_review_page_reads_in_chinese_too(checkpoint):
+    page = signed_in(make_auditor()).get("/admin/audit/auditentry/review/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert "审计记录审查" in html and "见证方副署数" in html and "尚未被签名覆盖" in html
