@@ -203,11 +203,23 @@ def signature_problem(document: dict[str, Any], signature: str, keys: dict[str, 
     return None
 
 
+class _CanonicalOnce(EntryRecord):
+    """An entry whose canonical bytes (the costly part: RFC 8785) are made once for the chain and the tree."""
+
+    def canonical(self) -> bytes:
+        cached: bytes | None = self.__dict__.get("_canonical")
+        if cached is None:
+            cached = super().canonical()
+            object.__setattr__(self, "_canonical", cached)
+        return cached
+
+
 def _fed(
     records: Iterable[EntryRecord], tree: MerkleFrontier, sizes: set[int], roots: dict[int, str]
 ) -> Iterator[EntryRecord]:
     growing = True
-    for record in records:
+    for plain in records:
+        record = _CanonicalOnce(**vars(plain))
         if growing and record.seq == tree.size + 1:
             tree.push(record.canonical())
             if tree.size in sizes:
