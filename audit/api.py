@@ -38,7 +38,7 @@ from audit.serializers import (
     InclusionProofOut,
     PublishedCheckpointOut,
 )
-from audit.witnesses import checkpoint_published
+from audit.witnesses import checkpoint_published, with_cosignatures
 from config.errors import NotFound
 
 
@@ -130,7 +130,7 @@ class AuditCheckpointListApi(APIView):
 
     @extend_schema(responses=PublishedCheckpointOut(many=True))
     def get(self, request: Request) -> Response:
-        checkpoints = AuditCheckpoint.objects.order_by("-tree_size")[:100]
+        checkpoints = with_cosignatures(AuditCheckpoint.objects.order_by("-tree_size"))[:100]
         return Response([PublishedCheckpointOut(checkpoint_published(c)).data for c in checkpoints])
 
     @extend_schema(request=None, responses={201: CheckpointOut})

@@ -27,7 +27,7 @@ from audit.checkpoints import consistency_proof_for, root_at
 from audit.keys import published_key_set
 from audit.models import AuditCheckpoint
 from audit.serializers import ConsistencyProofIn, CosignatureIn, PublishedCheckpointOut
-from audit.witnesses import checkpoint_published, cosignature_record, cosignatures_of
+from audit.witnesses import checkpoint_published, cosignature_record, cosignatures_of, with_cosignatures
 from config.errors import Invalid, NotFound
 
 PUBLIC_CACHE = "public, max-age=60"
@@ -53,7 +53,7 @@ class PublishedCheckpointsApi(_Public):
 
     @extend_schema(responses=PublishedCheckpointOut(many=True), auth=[])
     def get(self, request: Request) -> Response:
-        checkpoints = AuditCheckpoint.objects.order_by("-tree_size")[:PUBLISHED_CHECKPOINTS]
+        checkpoints = with_cosignatures(AuditCheckpoint.objects.order_by("-tree_size"))[:PUBLISHED_CHECKPOINTS]
         body = [PublishedCheckpointOut(checkpoint_published(c)).data for c in checkpoints]
         return Response(body, headers={"Cache-Control": PUBLIC_CACHE})
 

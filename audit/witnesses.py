@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from audit.actions import AuditAction
 from audit.checkpoints import checkpoint_file
@@ -108,8 +108,15 @@ def cosignatures_of(checkpoint: AuditCheckpoint) -> list[dict[str, Any]]:
             "cosigned_at": c.cosigned_at,
             "signature": c.signature,
         }
-        for c in checkpoint.cosignatures.select_related("witness").order_by("witness__name")
+        for c in sorted(checkpoint.cosignatures.all(), key=lambda c: c.witness.name)
     ]
+
+
+def with_cosignatures(checkpoints: QuerySet[AuditCheckpoint]) -> QuerySet[AuditCheckpoint]:
+    """Fetch the cosignatures and their witnesses for a list of checkpoints in two queries, not one per checkpoint."""
+    return checkpoints.prefetch_related(
+        Prefetch("cosignatures", queryset=CheckpointCosignature.objects.select_related("witness"))
+    )
 
 
 def checkpoint_published(checkpoint: AuditCheckpoint) -> dict[str, Any]:
