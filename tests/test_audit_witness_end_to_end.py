@@ -19,7 +19,7 @@ from audit.checkpoints import audit_checkpoint_create
 from audit.models import CheckpointCosignature
 from audit.witness_client import load_or_create_key, witness_public_key
 from audit.witnesses import witness_register
-from tests.audit_custody import rewrite_history, use_own_audit_keys
+from tests.audit_custody import cut_tail, past_the_guard, rewrite_history, sql, use_own_audit_keys
 from tests.factories import make_actor, make_admin
 
 
@@ -70,3 +70,15 @@ def test_the_witness_cosigns_a_genuine_history_and_refuses_a_rewritten_one(platf
         forged.tree_size
     )
     assert not CheckpointCosignature.objects.filter(checkpoint=forged).exists()
+
+
+def test_the_witness_refuses_a_log_rolled_back_behind_what_it_kept(platform, witness_state):
+    kept = witness(platform, witness_state)
+    cut_tail(after_seq=kept["tree_size"] - 3)
+    with past_the_guard():
+        sql("DELETE FROM audit_checkpoint_cosignature")
+        sql("DELETE FROM audit_checkpoint")
+        sql("DELETE FROM audit_merkle_node")
+    audit_checkpoint_create()  # the platform signs the shortened log in good faith
+    with pytest.raises(CommandError, match="rollback"):
+        witness(platform, witness_state)
