@@ -60,5 +60,8 @@ class AuditAction(models.TextChoices):
     RENDER_JOB_CANCELLED = "render_job.cancelled"
     RENDER_JOB_DOWNLOADED = "render_job.downloaded"
     RENDER_JOB_DOWNLOAD_REFUSED = "render_job.download_refused"
+    # audit custody: witnesses and their cosignatures
+    AUDIT_WITNESS_REGISTERED = "audit_witness.registered"
+    AUDIT_CHECKPOINT_COSIGNED = "audit_checkpoint.cosigned"
     # benchmarks write only into a scratch database, never the real trail
     BENCH_APPENDED = "bench.appended"

@@ -5,20 +5,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
-from audit.access import can_read_audit_trail
-from audit.checkpoints import audit_checkpoints_verify
+from audit.access import can_read_audit_trail, is_admin
+from audit.custody import audit_log_verify
 from audit.evidence import build_bundle
-from audit.models import AuditCheckpoint, AuditEntry, AuditMerkleNode
-from audit.selectors import audit_chain_verify
+from audit.models import AuditCheckpoint, AuditEntry, AuditMerkleNode, Witness
+from audit.signing import key_id
+from audit.witnesses import checkpoints_with_cosignature_counts, parse_witness_key, witness_register
 from config.admin import ReadOnlyAdmin
+from config.errors import DomainError
 
 
 class AuditReadOnlyAdmin(ReadOnlyAdmin):
@@ -75,13 +80,15 @@ class AuditEntryAdmin(AuditReadOnlyAdmin):
         """The chain and every stored checkpoint, verified now: green, or red at the first break."""
         if not can_read_audit_trail(request.user):
             raise PermissionDenied
-        chain = audit_chain_verify().as_dict()
+        verdict = audit_log_verify()
+        chain = verdict.chain.as_dict()
         chain["details_json"] = json.dumps(chain["details"], indent=2, sort_keys=True)
         context = {
             **self.admin_site.each_context(request),
+            "verdict": verdict.as_dict(),
             "chain": chain,
-            "checkpoints": audit_checkpoints_verify().as_dict(),
-            "latest": AuditCheckpoint.objects.order_by("-tree_size")[:10],
+            "checkpoints": verdict.checkpoints.as_dict(),
+            "latest": checkpoints_with_cosignature_counts()[:10],
             "title": "Audit trail review",
         }
         return TemplateResponse(request, "admin/audit/review.html", context)
@@ -98,8 +105,67 @@ class AuditEntryAdmin(AuditReadOnlyAdmin):
 
 @admin.register(AuditCheckpoint)
 class AuditCheckpointAdmin(AuditReadOnlyAdmin):
-    list_display = ["tree_size", "root_hash", "timestamp", "key_id", "storage_name"]
+    list_display = ["tree_size", "root_hash", "timestamp", "key_id", "cosigned_by", "storage_name"]
     ordering = ["-tree_size"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditCheckpoint]:
+        return checkpoints_with_cosignature_counts()
+
+    @admin.display(description=_("Witnesses cosigned"), ordering="cosigned_by")
+    def cosigned_by(self, checkpoint: AuditCheckpoint) -> int:
+        return int(getattr(checkpoint, "cosigned_by", 0))
+
+
+class WitnessForm(forms.ModelForm[Witness]):
+    class Meta:
+        model = Witness
+        fields = ["name", "public_key"]
+        help_texts = {
+            "public_key": _("The witness's Ed25519 public key, raw 32 bytes in base64, as audit_witness prints it.")
+        }
+
+    def clean_public_key(self) -> str:
+        value = str(self.cleaned_data["public_key"]).strip()
+        try:
+            key = parse_witness_key(value)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+        if Witness.objects.filter(key_id=key_id(key)).exists():
+            raise forms.ValidationError(_("A witness with this key is already registered."))
+        return value
+
+
+@admin.register(Witness)
+class WitnessAdmin(AuditReadOnlyAdmin):
+    """Admins register witnesses (through the audited service); nobody edits or deletes one here."""
+
+    form = WitnessForm
+    list_display = ["name", "key_id", "active", "created_at", "cosignature_count"]
+    readonly_fields = ["key_id", "active", "created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Witness]:
+        return Witness.objects.annotate(cosignature_count=Count("cosignatures"))
+
+    @admin.display(description=_("Cosignatures"), ordering="cosignature_count")
+    def cosignature_count(self, witness: Witness) -> int:
+        return int(getattr(witness, "cosignature_count", 0))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_admin(request.user)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["name", "public_key"] if obj is None else ["name", "public_key", "key_id", "active", "created_at"]
+
+    def save_model(self, request: HttpRequest, obj: Witness, form: Any, change: bool) -> None:
+        if change:
+            raise PermissionDenied
+        try:
+            registered = witness_register(
+                name=form.cleaned_data["name"], public_key_b64=form.cleaned_data["public_key"], actor=request.user
+            )
+        except DomainError as exc:
+            raise PermissionDenied(exc.message) from None
+        obj.pk = registered.pk
 
 
 @admin.register(AuditMerkleNode)

@@ -21,21 +21,24 @@ from audit.checkpoints import (
     inclusion_proof_for,
     root_at,
 )
+from audit.custody import audit_log_verify
 from audit.evidence import build_bundle
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.permissions import CanReadAuditTrail
-from audit.selectors import audit_chain_verify, audit_entries
+from audit.selectors import audit_entries
 from audit.serializers import (
     AuditEntryFilterIn,
     AuditEntryOut,
-    ChainReportOut,
+    AuditVerdictOut,
     CheckpointOut,
     ConsistencyProofIn,
     ConsistencyProofOut,
     EvidenceIn,
     InclusionProofIn,
     InclusionProofOut,
+    PublishedCheckpointOut,
 )
+from audit.witnesses import checkpoint_published, with_cosignatures
 from config.errors import NotFound
 
 
@@ -65,13 +68,13 @@ class AuditEntryDetailApi(RetrieveAPIView[AuditEntry]):
 
 
 class AuditChainVerifyApi(APIView):
-    """Recompute the whole chain now and report the first broken entry, if any."""
+    """The chain and every signed checkpoint, verified now (audit.custody): the same verdict as audit_verify."""
 
     permission_classes = [IsAuthenticated, CanReadAuditTrail]
 
-    @extend_schema(responses=ChainReportOut)
+    @extend_schema(responses=AuditVerdictOut)
     def get(self, request: Request) -> Response:
-        return Response(ChainReportOut(audit_chain_verify().as_dict()).data)
+        return Response(AuditVerdictOut(audit_log_verify().as_dict()).data)
 
 
 class AuditInclusionProofApi(APIView):
@@ -125,10 +128,10 @@ class AuditCheckpointListApi(APIView):
 
     permission_classes = [IsAuthenticated, CanReadAuditTrail]
 
-    @extend_schema(responses=CheckpointOut(many=True))
+    @extend_schema(responses=PublishedCheckpointOut(many=True))
     def get(self, request: Request) -> Response:
-        checkpoints = AuditCheckpoint.objects.order_by("-tree_size")[:100]
-        return Response([CheckpointOut(checkpoint_file(c)).data for c in checkpoints])
+        checkpoints = with_cosignatures(AuditCheckpoint.objects.order_by("-tree_size"))[:100]
+        return Response([PublishedCheckpointOut(checkpoint_published(c)).data for c in checkpoints])
 
     @extend_schema(request=None, responses={201: CheckpointOut})
     def post(self, request: Request) -> Response:

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -27,9 +26,10 @@ from django.db.models import Max
 
 from audit import merkle
 from audit.chain import EntryRecord
+from audit.keys import audit_keys, current_signing_key_retired
 from audit.models import AuditCheckpoint, AuditMerkleNode
 from audit.selectors import iter_entry_records
-from audit.signing import key_id, public_key_raw, sign_document, signing_key, tree_head_document, verify_document
+from audit.signing import key_id, public_key_raw, sign_document, signing_key, tree_head_document
 from config import clock
 from config.errors import Conflict, Invalid
 
@@ -120,6 +120,12 @@ def public_key() -> Ed25519PublicKey:
     return signing_key().public_key()
 
 
+def checkpoint_public_key(key_id_: str) -> str | None:
+    """The published key (raw, base64) a checkpoint names, retired ones included; None if unknown."""
+    key = audit_keys().get(key_id_)
+    return None if key is None else base64.b64encode(public_key_raw(key.public_key)).decode("ascii")
+
+
 def checkpoint_storage_name(tree_size: int) -> str:
     return f"{settings.AUDIT_CHECKPOINT_PREFIX}/{tree_size:012d}.json"
 
@@ -135,7 +141,7 @@ def checkpoint_file(checkpoint: AuditCheckpoint) -> dict[str, Any]:
         "signed_tree_head": document,
         "signature": checkpoint.signature,
         "algorithm": "Ed25519 over RFC 8785 canonical JSON of signed_tree_head",
-        "public_key": base64.b64encode(public_key_raw(public_key())).decode("ascii"),
+        "public_key": checkpoint_public_key(checkpoint.key_id),
     }
 
 
@@ -160,6 +166,8 @@ def audit_checkpoint_create() -> AuditCheckpoint:
     existing = AuditCheckpoint.objects.filter(tree_size=size).first()
     if existing is not None:
         return existing
+    if current_signing_key_retired():
+        raise Conflict("the audit signing key has been retired; install the new key file", code="audit_key_retired")
     root = merkle.root_hash(tree_size=size, get_node=StoredNodes()).hex()
     now = clock.now()
     signer = key_id(public_key())
@@ -178,73 +186,3 @@ def audit_checkpoint_create() -> AuditCheckpoint:
             return AuditCheckpoint.objects.get(tree_size=size)
         checkpoint.save()
     return checkpoint
-
-
-@dataclass
-class CheckpointReport:
-    ok: bool
-    checked: int = 0
-    problems: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checked": self.checked, "problems": self.problems}
-
-
-def stored_checkpoint_files() -> list[dict[str, Any]]:
-    prefix = settings.AUDIT_CHECKPOINT_PREFIX
-    try:
-        _, names = default_storage.listdir(prefix)
-    except FileNotFoundError:
-        return []
-    files = []
-    for name in sorted(names):
-        with default_storage.open(f"{prefix}/{name}") as handle:
-            files.append({"name": name, **json.loads(handle.read())})
-    return files
-
-
-def recomputed_roots(records: Iterable[EntryRecord], sizes: set[int]) -> dict[int, str]:
-    """Rebuild the tree from entry contents alone and return its root at each requested size."""
-    nodes: dict[tuple[int, int], bytes] = {}
-    roots: dict[int, str] = {}
-    size = 0
-    for record in records:
-        if record.seq != size + 1:
-            break
-        for level, index, digest in merkle.new_nodes_for_leaf(
-            leaf_index=size, leaf=merkle.leaf_hash(leaf_bytes(record)), get_node=lambda lv, ix: nodes[(lv, ix)]
-        ):
-            nodes[(level, index)] = digest
-        size += 1
-        if size in sizes:
-            roots[size] = merkle.root_hash(tree_size=size, get_node=lambda lv, ix: nodes[(lv, ix)]).hex()
-    return roots
-
-
-def audit_checkpoints_verify() -> CheckpointReport:
-    """Check every checkpoint kept outside the database against the entries in the database."""
-    key = public_key()
-    files = stored_checkpoint_files()
-    report = CheckpointReport(ok=True)
-    sizes = {int(f["signed_tree_head"]["tree_size"]) for f in files}
-    roots = recomputed_roots(iter_entry_records(), sizes)
-    for stored in files:
-        head = stored["signed_tree_head"]
-        size = int(head["tree_size"])
-        report.checked += 1
-        if not verify_document(head, stored["signature"], key):
-            report.problems.append({"file": stored["name"], "tree_size": size, "problem": "bad_signature"})
-        elif size not in roots:
-            report.problems.append({"file": stored["name"], "tree_size": size, "problem": "entries_missing"})
-        elif roots[size] != head["root_hash"]:
-            report.problems.append(
-                {
-                    "file": stored["name"],
-                    "tree_size": size,
-                    "problem": "root_mismatch",
-                    "stored_root": head["root_hash"],
-                    "recomputed_root": roots[size],
-                }
-            )
-    report.ok = not report.problems
-    return report

@@ -107,3 +107,39 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint at {self.tree_size}: {self.root_hash[:16]}…"
+
+
+class Witness(models.Model):
+    """A third party, registered by an admin, who keeps checkpoints and cosigns them (audit_witness)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    public_key = models.CharField(max_length=64, help_text="Raw Ed25519 public key, base64.")
+    key_id = models.CharField(max_length=16, unique=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_witness"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_id})"
+
+
+class CheckpointCosignature(models.Model):
+    """A witness's Ed25519 signature over a checkpoint (audit.signing.cosignature_document)."""
+
+    checkpoint = models.ForeignKey(AuditCheckpoint, on_delete=models.PROTECT, related_name="cosignatures")
+    witness = models.ForeignKey(Witness, on_delete=models.PROTECT, related_name="cosignatures")
+    cosigned_at = models.CharField(max_length=32, help_text="The witness's own time, as it signed it.")
+    signature = models.CharField(max_length=128)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_checkpoint_cosignature"
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="audit_cosignature_once_per_witness")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness_id} cosigned checkpoint {self.checkpoint_id}"

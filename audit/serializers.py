@@ -51,7 +51,7 @@ class CheckpointOut(serializers.Serializer[dict[str, Any]]):
     signed_tree_head = serializers.DictField()
     signature = serializers.CharField()
     algorithm = serializers.CharField()
-    public_key = serializers.CharField()
+    public_key = serializers.CharField(allow_null=True, help_text="The key its key_id names; null if not trusted.")
 
 
 class InclusionProofIn(serializers.Serializer[None]):
@@ -84,3 +84,37 @@ class ConsistencyProofOut(serializers.Serializer[dict[str, Any]]):
 class EvidenceIn(serializers.Serializer[None]):
     target_type = serializers.CharField(max_length=100)
     target_id = serializers.CharField(max_length=100)
+
+
+class CheckpointsVerdictOut(serializers.Serializer[dict[str, Any]]):
+    ok = serializers.BooleanField()
+    checked = serializers.IntegerField()
+    latest_tree_size = serializers.IntegerField(allow_null=True)
+    unseen_entries = serializers.IntegerField(help_text="Entries after the newest checkpoint: not yet covered.")
+    problems = serializers.ListField(child=serializers.DictField())
+
+
+class AuditVerdictOut(ChainReportOut):
+    """audit.custody.audit_log_verify: the chain's fields, then the checkpoints'. `problem` is the first of either."""
+
+    chain_ok = serializers.BooleanField()
+    checkpoints = CheckpointsVerdictOut()
+
+
+class CosignatureOut(serializers.Serializer[dict[str, Any]]):
+    witness = serializers.CharField()
+    witness_key_id = serializers.CharField()
+    witness_public_key = serializers.CharField()
+    cosigned_at = serializers.CharField()
+    signature = serializers.CharField()
+
+
+class PublishedCheckpointOut(CheckpointOut):
+    cosigned_by = serializers.IntegerField()
+    cosignatures = CosignatureOut(many=True)
+
+
+class CosignatureIn(serializers.Serializer[None]):
+    witness_key_id = serializers.RegexField(r"^[0-9a-f]{16}$")
+    cosigned_at = serializers.RegexField(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+    signature = serializers.CharField(max_length=128)

@@ -22,6 +22,7 @@ from django.db import connection, models, transaction
 
 from audit.actions import AuditAction
 from audit.append_sql import FUNCTION
+from audit.cadence import checkpoint_when_due
 from audit.chain import GENESIS_HASH, canonical_entry_around_seq, chain_hash, normalise_data
 from audit.models import AuditEntry
 from config import clock
@@ -99,6 +100,7 @@ def audit_record(
             entry.seq, entry.prev_hash, entry.entry_hash = cursor.fetchone()
         entry._state.adding = False
         entry._state.db = connection.alias
+        checkpoint_when_due(entry.seq)
         return entry
     with transaction.atomic():
         last = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
@@ -107,4 +109,5 @@ def audit_record(
         entry.prev_hash = head_hash
         entry.entry_hash = chain_hash(head_hash, f"{head}{entry.seq}{tail}".encode())
         entry.save(force_insert=True)
+    checkpoint_when_due(entry.seq)
     return entry

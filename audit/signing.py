@@ -83,3 +83,15 @@ def verify_document(document: dict[str, Any], signature_b64: str, public_key: Ed
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def cosignature_document(*, signed_tree_head: dict[str, Any], witness_key_id: str, cosigned_at: str) -> dict[str, Any]:
+    """What a witness signs (RFC 8785, Ed25519) to say it verified this tree head and its history."""
+    return {
+        "v": 1,
+        "kind": "audit-cosignature",
+        "log": LOG_ID,
+        "signed_tree_head": signed_tree_head,
+        "witness_key_id": witness_key_id,
+        "cosigned_at": cosigned_at,
+    }

@@ -11,6 +11,7 @@ from audit.api import (
     AuditEvidenceApi,
     AuditInclusionProofApi,
 )
+from audit.public_api import CheckpointCosignaturesApi, LatestCheckpointApi
 
 urlpatterns = [
     path("audit/entries/", AuditEntryListApi.as_view(), name="audit-entry-list"),
@@ -18,6 +19,12 @@ urlpatterns = [
     path("audit/entries/<int:seq>/proof", AuditInclusionProofApi.as_view(), name="audit-inclusion-proof"),
     path("audit/consistency", AuditConsistencyProofApi.as_view(), name="audit-consistency-proof"),
     path("audit/checkpoints/", AuditCheckpointListApi.as_view(), name="audit-checkpoint-list"),
+    path("audit/checkpoints/latest", LatestCheckpointApi.as_view(), name="audit-checkpoint-latest"),
+    path(
+        "audit/checkpoints/<int:tree_size>/cosignatures",
+        CheckpointCosignaturesApi.as_view(),
+        name="audit-checkpoint-cosignatures",
+    ),
     path("audit/evidence", AuditEvidenceApi.as_view(), name="audit-evidence"),
     path("audit/verify/", AuditChainVerifyApi.as_view(), name="audit-verify"),
 ]

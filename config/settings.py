@@ -268,6 +268,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 AUDIT_SIGNING_KEY_FILE = Path(env_str("AUDIT_SIGNING_KEY_FILE", str(DATA_DIR / "audit-signing-key.pem")))
 AUDIT_SIGNING_KEY_GENERATE = env_bool("AUDIT_SIGNING_KEY_GENERATE", not PRODUCTION)
 AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 300, minimum=10)
+# A checkpoint is also made (on commit, as a task) by the append whose seq is a multiple of this, so
+# at most this many entries (plus those appended while it is made) are ever outside a signed head.
+AUDIT_CHECKPOINT_EVERY_ENTRIES = env_int("AUDIT_CHECKPOINT_EVERY_ENTRIES", 100, minimum=1)
+# Retired audit public keys, one JWK file each with its validity period (written by
+# `manage.py audit_key_retire`): configuration, not the database, so a database writer cannot add a
+# key that checkpoints would then be trusted under. Mount it read-only next to the key file.
+AUDIT_PUBLIC_KEYS_DIR = Path(env_str("AUDIT_PUBLIC_KEYS_DIR", str(DATA_DIR / "audit-public-keys")))
 # Where checkpoints are written outside the database: a prefix in the default storage (the bucket).
 AUDIT_CHECKPOINT_PREFIX = env_str("AUDIT_CHECKPOINT_PREFIX", "audit/checkpoints")
 CELERY_BEAT_SCHEDULE = {

@@ -23,6 +23,7 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),
     path(".well-known/jwks.json", JwksApi.as_view(), name="jwks"),
+    path(".well-known/", include("audit.well_known_urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -366,6 +366,16 @@ ROWS: list[Row] = [
         "401 403 403 403 403 403 200 200",
     ),
     Row("GET", A + "verify/", "audit/verify/", "401 403 403 403 403 403 200 200"),
+    # audit custody: checkpoints and cosignatures are public (a cosignature is authenticated by its signature).
+    # (the story has made no checkpoint yet, so the newest is a 404 with its own code, for everyone alike)
+    Row("GET", A + "checkpoints/latest", "audit/checkpoints/latest", " ".join(["404:no_checkpoint"] * 8)),
+    Row(
+        "GET",
+        A + "checkpoints/<int:tree_size>/cosignatures",
+        "audit/checkpoints/1/cosignatures",
+        " ".join(["404:unknown_checkpoint"] * 8),
+    ),
+    Row("POST", A + "checkpoints/<int:tree_size>/cosignatures", "audit/checkpoints/1/cosignatures", "400 " * 7 + "400"),
     # the schema and the docs are public.
     Row("GET", "schema/", "schema/", "200 200 200 200 200 200 200 200"),
     Row("GET", "docs/", "docs/", "200 200 200 200 200 200 200 200"),

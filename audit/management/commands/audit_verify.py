@@ -1,5 +1,5 @@
-"""`python manage.py audit_verify`: recompute the chain and check it against the checkpoints kept
-outside the database; exit 1 naming the first bad entry or the checkpoint that no longer matches."""
+"""`python manage.py audit_verify`: the chain and every signed checkpoint (audit.custody), the same
+verdict as the API and the admin review; exit 1 naming the first problem."""
 
 from __future__ import annotations
 
@@ -8,21 +8,20 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from audit.checkpoints import audit_checkpoints_verify
-from audit.selectors import audit_chain_verify
+from audit.custody import audit_log_verify
 
 
 class Command(BaseCommand):
-    help = "Recompute the audit hash chain and the Merkle roots of every stored checkpoint."
+    help = "Recompute the audit hash chain and check every signed checkpoint (signature, key, root) against it."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = audit_chain_verify()
-        checkpoints = audit_checkpoints_verify()
+        verdict = audit_log_verify()
+        report, checkpoints = verdict.chain, verdict.checkpoints
         if options["json"]:
-            self.stdout.write(json.dumps({**report.as_dict(), "checkpoints": checkpoints.as_dict()}, indent=2))
+            self.stdout.write(json.dumps(verdict.as_dict(), indent=2))
         if not report.ok:
             raise CommandError(
                 f"audit chain broken at entry #{report.first_bad_seq}: {report.problem} "
@@ -32,13 +31,15 @@ class Command(BaseCommand):
         if not checkpoints.ok:
             first = checkpoints.problems[0]
             raise CommandError(
-                f"audit log does not match checkpoint {first['file']} (tree size {first['tree_size']}): "
-                f"{first['problem']}; {len(checkpoints.problems)} of {checkpoints.checked} checkpoints fail"
+                f"audit log does not match checkpoint at tree size {first['tree_size']} "
+                f"({first['file'] or 'database only'}): {first['problem']}; "
+                f"{len(checkpoints.problems)} problems in {checkpoints.checked} checkpoints"
             )
         if not options["json"]:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"audit chain intact: {report.entries_checked} entries, head #{report.head_seq} "
-                    f"{report.head_hash}; {checkpoints.checked} stored checkpoints match"
+                    f"{report.head_hash}; {checkpoints.checked} signed checkpoints verify; "
+                    f"{checkpoints.unseen_entries} entries after the newest checkpoint"
                 )
             )
