@@ -14,6 +14,7 @@ from audit.actions import AuditAction
 from audit.services import AuditTarget, audit_record
 from config import clock
 from config.errors import Conflict, NotFound
+from licensing.license_states import license_transition
 from licensing.lifecycle import license_event
 from licensing.models import (
     License,
@@ -200,10 +201,7 @@ def _reserve_locked(facts: GateFacts, *, verified: VerifiedDocument, check: _Gat
     limit = verified.scope.max_renders
     used = facts.renders_used + 1
     exhausted = used >= limit
-    changes: dict[str, Any] = {"renders_used": used}
-    if exhausted:
-        changes.update(status=LicenseStatus.EXHAUSTED, status_changed_at=check.request.at)
-    License.objects.filter(pk=check.license_id).update(**changes)
+    License.objects.filter(pk=check.license_id).update(renders_used=used)
     target = AuditTarget("licensing.license", facts.license_id)
     audit_record(
         actor=actor,
@@ -213,8 +211,15 @@ def _reserve_locked(facts: GateFacts, *, verified: VerifiedDocument, check: _Gat
         actor_label=None if actor is not None else "render-gate",
     )
     if exhausted:
-        audit_record(actor=actor, action=AuditAction.LICENSE_EXHAUSTED, target=target, data={"renders": limit})
         license = License.objects.select_related("likeness").get(pk=check.license_id)
+        license_transition(
+            license,
+            to=LicenseStatus.EXHAUSTED,
+            action=AuditAction.LICENSE_EXHAUSTED,
+            data={"renders": limit},
+            at=check.request.at,
+            actor=actor,
+        )
         license_event(license=license, event="license.exhausted", data={"renders": limit})
     return used
 
@@ -231,16 +236,17 @@ def license_release_use(*, license_id: uuid.UUID | str, actor: Any = None) -> Li
         if license.renders_used == 0:
             raise Conflict("no use of this licence is reserved", code="nothing_reserved")
         license.renders_used -= 1
-        fields = ["renders_used"]
+        data = {"renders_used": license.renders_used}
         if license.status == LicenseStatus.EXHAUSTED:
-            license.status = LicenseStatus.ACTIVE
-            license.status_changed_at = clock.now()
-            fields += ["status", "status_changed_at"]
-        license.save(update_fields=fields)
-        audit_record(
-            actor=actor,
-            action=AuditAction.LICENSE_USE_RELEASED,
-            target=license,
-            data={"renders_used": license.renders_used},
-        )
+            license_transition(
+                license,
+                to=LicenseStatus.ACTIVE,
+                action=AuditAction.LICENSE_USE_RELEASED,
+                data=data,
+                changes={"renders_used": license.renders_used},
+                actor=actor,
+            )
+        else:
+            license.save(update_fields=["renders_used"])
+            audit_record(actor=actor, action=AuditAction.LICENSE_USE_RELEASED, target=license, data=data)
     return license

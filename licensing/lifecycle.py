@@ -29,6 +29,7 @@ from licensing.documents import (
     verify,
 )
 from licensing.keys import decrypt
+from licensing.license_states import license_transition
 from licensing.models import (
     KeyCustody,
     License,
@@ -199,23 +200,24 @@ def license_approve(*, license: License, actor: Any, signature: str | None = Non
             ),
         )
         now = clock.now()
-        license.owner_signature = signature
-        license.platform_key_id = platform_kid
-        license.platform_signature = countersignature
-        license.status = LicenseStatus.ACTIVE
-        license.status_changed_at = now
-        license.approved_at = now
-        license.save()
-        audit_record(
-            actor=actor,
+        license_transition(
+            license,
+            to=LicenseStatus.ACTIVE,
             action=AuditAction.LICENSE_APPROVED,
-            target=license,
             data={
                 "document_sha256": digest(data),
                 "owner_key_id": key.kid,
                 "custody": key.custody,
                 "platform_key_id": platform_kid,
             },
+            changes={
+                "owner_signature": signature,
+                "platform_key_id": platform_kid,
+                "platform_signature": countersignature,
+                "approved_at": now,
+            },
+            at=now,
+            actor=actor,
         )
         license_event(license=license, event="license.approved", data={})
     return license
@@ -227,14 +229,19 @@ def license_decline(*, license: License, reason: str, actor: Any) -> License:
         license = License.objects.select_for_update().select_related("likeness").get(pk=license.pk)
         if license.status != LicenseStatus.REQUESTED:
             raise Conflict(f"this licence is {license.status}, not awaiting approval", code="license_not_pending")
-        license.status = LicenseStatus.DECLINED
-        license.status_changed_at = clock.now()
-        license.decline_reason = reason.strip()[:500]
-        license.save(update_fields=["status", "status_changed_at", "decline_reason"])
-        audit_record(
-            actor=actor, action=AuditAction.LICENSE_DECLINED, target=license, data={"reason": license.decline_reason}
-        )
-        license_event(license=license, event="license.declined", data={"reason": license.decline_reason})
+        return _decline_locked(license=license, reason=reason.strip()[:500], actor=actor)
+
+
+def _decline_locked(*, license: License, reason: str, actor: Any) -> License:
+    license_transition(
+        license,
+        to=LicenseStatus.DECLINED,
+        action=AuditAction.LICENSE_DECLINED,
+        data={"reason": reason},
+        changes={"decline_reason": reason},
+        actor=actor,
+    )
+    license_event(license=license, event="license.declined", data={"reason": reason})
     return license
 
 
@@ -252,17 +259,19 @@ def _revoke_locked(*, license: License, reason: str, revoked_by: str, actor: Any
         revoked_by=revoked_by,
         platform_key_id=platform_kid,
     )
-    license.revocation = canonical(record).decode()
-    license.revocation_signature = sign(platform_key, license.revocation.encode())
-    license.status = LicenseStatus.REVOKED
-    license.status_changed_at = now
-    license.revoke_reason = reason
-    license.save(update_fields=["revocation", "revocation_signature", "status", "status_changed_at", "revoke_reason"])
-    audit_record(
-        actor=actor,
+    revocation = canonical(record).decode()
+    license_transition(
+        license,
+        to=LicenseStatus.REVOKED,
         action=AuditAction.LICENSE_REVOKED,
-        target=license,
-        data={"reason": reason, "revoked_by": revoked_by, "revocation_sha256": digest(license.revocation.encode())},
+        data={"reason": reason, "revoked_by": revoked_by, "revocation_sha256": digest(revocation.encode())},
+        changes={
+            "revocation": revocation,
+            "revocation_signature": sign(platform_key, revocation.encode()),
+            "revoke_reason": reason,
+        },
+        at=now,
+        actor=actor,
     )
     license_event(
         license=license,
@@ -303,14 +312,7 @@ def licenses_end_for_erased_likeness(*, likeness: Likeness, actor: Any) -> int:
         )
         for license in live:
             if license.status == LicenseStatus.REQUESTED:
-                license.status = LicenseStatus.DECLINED
-                license.status_changed_at = clock.now()
-                license.decline_reason = ERASED_REASON
-                license.save(update_fields=["status", "status_changed_at", "decline_reason"])
-                audit_record(
-                    actor=actor, action=AuditAction.LICENSE_DECLINED, target=license, data={"reason": ERASED_REASON}
-                )
-                license_event(license=license, event="license.declined", data={"reason": ERASED_REASON})
+                _decline_locked(license=license, reason=ERASED_REASON, actor=actor)
             else:
                 _revoke_locked(license=license, reason=ERASED_REASON, revoked_by="platform", actor=actor)
             ended += 1
@@ -335,14 +337,12 @@ def license_expire_due() -> int:
             )
             if license is None:
                 continue  # another sweep, or a revocation, got there first
-            license.status = LicenseStatus.EXPIRED
-            license.status_changed_at = license.valid_until
-            license.save(update_fields=["status", "status_changed_at"])
-            audit_record(
-                actor=None,
+            license_transition(
+                license,
+                to=LicenseStatus.EXPIRED,
                 action=AuditAction.LICENSE_EXPIRED,
-                target=license,
                 data={"valid_until": format_time(license.valid_until)},
+                at=license.valid_until,
             )
             license_event(license=license, event="license.expired", data={"since": format_time(license.valid_until)})
             expired += 1

@@ -21,13 +21,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 
 from audit.actions import AuditAction
-from audit.services import audit_record
 from config import clock
 from config.errors import DomainError, database_is_unreachable
 from config.storage import storage_call, storage_delete_quietly, storage_failure, storage_save
@@ -36,6 +36,7 @@ from licensing.refusals import RefusalReason
 from likeness.engines.base import SwapSource, get_engine
 from likeness.services import likeness_identity_materials
 from render import pipeline, provenance
+from render.job_states import render_job_transition
 from render.media import MediaRejected
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
 from render.submission import EXTENSIONS
@@ -100,15 +101,12 @@ def _claim(job_id: uuid.UUID) -> _Claim | _Held | None:
         if not job.use_reserved:
             refusal = _gate(job, reserve=True)
             if refusal is not None:
-                job.status = JobStatus.REFUSED
-                job.refusal_reason = refusal.value
-                job.finished_at = now
-                job.save(update_fields=["status", "refusal_reason", "finished_at"])
-                audit_record(
-                    actor=None,
+                render_job_transition(
+                    job,
+                    to=JobStatus.REFUSED,
                     action=AuditAction.RENDER_JOB_REFUSED,
-                    target=job,
                     data={"reason": refusal.value, "license_id": str(job.requested_license_id)},
+                    changes={"refusal_reason": refusal.value, "finished_at": now},
                     actor_label="render-worker",
                 )
                 return None
@@ -118,30 +116,30 @@ def _claim(job_id: uuid.UUID) -> _Claim | _Held | None:
             # the likeness's identity was decrypted again before the first re-check even when the
             # licence had been revoked meanwhile. It is checked now, before anything is touched,
             # and ends as a render stopped by its re-check would: REVOKED, output-less.
-            job.status = JobStatus.REVOKED
-            job.refusal_reason = refusal.value
-            job.finished_at = now
-            job.lease_until = None
-            job.save(update_fields=["status", "refusal_reason", "finished_at", "lease_until"])
-            audit_record(
-                actor=None,
+            render_job_transition(
+                job,
+                to=JobStatus.REVOKED,
                 action=AuditAction.RENDER_JOB_REVOKED,
-                target=job,
                 data={"code": refusal.value},
+                changes={"refusal_reason": refusal.value, "finished_at": now, "lease_until": None},
                 actor_label="render-worker",
             )
             return None
-        job.status = JobStatus.RUNNING
-        job.attempts += 1
-        job.started_at = job.started_at or now
-        job.lease_until = now + timedelta(seconds=settings.RENDER_LEASE_SECONDS)
-        job.progress = 0
-        job.frames_done = 0
-        job.save(
-            update_fields=["status", "attempts", "started_at", "lease_until", "use_reserved", "progress", "frames_done"]
+        render_job_transition(
+            job,
+            to=JobStatus.RUNNING,
+            action=AuditAction.RENDER_JOB_STARTED if first else AuditAction.RENDER_JOB_RESUMED,
+            data={"attempt": job.attempts + 1},
+            changes={
+                "attempts": job.attempts + 1,
+                "started_at": job.started_at or now,
+                "lease_until": now + timedelta(seconds=settings.RENDER_LEASE_SECONDS),
+                "use_reserved": job.use_reserved,
+                "progress": 0,
+                "frames_done": 0,
+            },
+            actor_label="render-worker",
         )
-        action = AuditAction.RENDER_JOB_STARTED if first else AuditAction.RENDER_JOB_RESUMED
-        audit_record(actor=None, action=action, target=job, data={"attempt": job.attempts}, actor_label="render-worker")
     if not first:
         # A dead worker may have stored its output and died before committing: that object
         # belongs to no completed job, so it goes before this attempt makes its own.
@@ -226,33 +224,26 @@ def _end_locked(locked: RenderJob, *, status: JobStatus, code: str, message: str
     A FAILED job's reserved use goes back to the licence; once this commits, any object an attempt
     left under the job's output prefix is deleted (no output without a completed job).
     """
-    locked.status = status
-    locked.finished_at = clock.now()
-    locked.lease_until = None
+    changes: dict[str, Any] = {"finished_at": clock.now(), "lease_until": None}
     if status == JobStatus.REVOKED:
-        locked.refusal_reason = code
+        changes["refusal_reason"] = code
     else:
-        locked.error_code, locked.error_message = code, message[:500]
+        changes.update(error_code=code, error_message=message[:500])
     if status == JobStatus.FAILED and locked.use_reserved and locked.license_id is not None:
         # Nothing was delivered, so the studio gets its use back. This locks the licence row, so
         # it comes before this transaction's own audit append: every transaction takes row locks
         # first and the audit lock last, or two of them can wait on each other (a deadlock seen
         # between a failing job and a concurrent submission holding the licence row).
         license_release_use(license_id=locked.license_id)
-        locked.use_reserved = False
-    locked.save(
-        update_fields=[
-            "status",
-            "finished_at",
-            "lease_until",
-            "refusal_reason",
-            "error_code",
-            "error_message",
-            "use_reserved",
-        ]
+        changes["use_reserved"] = False
+    render_job_transition(
+        locked,
+        to=status,
+        action=AuditAction.RENDER_JOB_REVOKED if status == JobStatus.REVOKED else AuditAction.RENDER_JOB_FAILED,
+        data={"code": code},
+        changes=changes,
+        actor_label="render-worker",
     )
-    action = AuditAction.RENDER_JOB_REVOKED if status == JobStatus.REVOKED else AuditAction.RENDER_JOB_FAILED
-    audit_record(actor=None, action=action, target=locked, data={"code": code}, actor_label="render-worker")
     job_id = locked.pk
     transaction.on_commit(lambda: _discard_outputs(job_id))
 
@@ -282,18 +273,20 @@ def _complete(job: RenderJob, *, stored: str, sha256: str, size: int) -> None:
             # Revoked between the check above and now: the licence row decides, not the race.
             default_storage.delete(stored)
             raise _Stop(JobStatus.REVOKED, refusal.value)
-        locked.status = JobStatus.COMPLETED
-        locked.progress = 100
-        locked.output_name, locked.output_sha256, locked.output_size = stored, sha256, size
-        locked.faces_replaced = job.faces_replaced
-        locked.mark_id = job.mark_id
-        locked.finished_at = clock.now()
-        locked.lease_until = None
-        locked.save()
-        audit_record(
-            actor=None,
+        render_job_transition(
+            locked,
+            to=JobStatus.COMPLETED,
             action=AuditAction.RENDER_JOB_COMPLETED,
-            target=locked,
+            changes={
+                "progress": 100,
+                "output_name": stored,
+                "output_sha256": sha256,
+                "output_size": size,
+                "faces_replaced": job.faces_replaced,
+                "mark_id": job.mark_id,
+                "finished_at": clock.now(),
+                "lease_until": None,
+            },
             data={
                 "output_sha256": sha256,
                 "mark_id": job.mark_id,
@@ -377,18 +370,14 @@ def _requeue(job: RenderJob, *, code: str) -> float | None:
 
 
 def requeue_locked(locked: RenderJob, *, code: str, retry_at: datetime | None) -> None:
-    previous = locked.status
-    locked.status = JobStatus.QUEUED
-    locked.lease_until = None
     # The retry's message is sent by the caller (a task retry, or the reaper on commit); until
     # `retry_at` the reaper treats the job as dispatched.
-    locked.dispatched_at = retry_at
-    locked.save(update_fields=["status", "lease_until", "dispatched_at"])
-    audit_record(
-        actor=None,
+    render_job_transition(
+        locked,
+        to=JobStatus.QUEUED,
         action=AuditAction.RENDER_JOB_REQUEUED,
-        target=locked,
-        data={"code": code, "attempt": locked.attempts, "previous_status": previous},
+        data={"code": code, "attempt": locked.attempts, "previous_status": locked.status},
+        changes={"lease_until": None, "dispatched_at": retry_at},
         actor_label="render-worker",
     )
 

@@ -21,6 +21,7 @@ from config.errors import Conflict, Forbidden, Invalid, NotFound
 from config.storage import storage_call, storage_save
 from licensing.models import License, Organisation, OrganisationKind
 from licensing.refusals import RefusalReason
+from render.job_states import render_job_transition
 from render.limits import media_limits
 from render.media import MediaInfo, MediaRejected, probe_media
 from render.models import TERMINAL_STATUSES, FaceSelection, JobStatus, RenderJob
@@ -159,10 +160,14 @@ def render_job_cancel(*, job: RenderJob, actor: Any) -> RenderJob:
         job = RenderJob.objects.select_for_update().get(pk=job.pk)
         if job.status in TERMINAL_STATUSES:
             raise Conflict(f"the job is already {job.status}", code="job_finished")
-        job.status = JobStatus.CANCELLED
-        job.finished_at = clock.now()
-        job.save(update_fields=["status", "finished_at"])
-        audit_record(actor=actor, action=AuditAction.RENDER_JOB_CANCELLED, target=job, data={})
+        render_job_transition(
+            job,
+            to=JobStatus.CANCELLED,
+            action=AuditAction.RENDER_JOB_CANCELLED,
+            data={},
+            changes={"finished_at": clock.now()},
+            actor=actor,
+        )
     return job
 
 
@@ -175,26 +180,23 @@ def render_jobs_refuse_for_erased_likeness(*, likeness: Any, actor: Any) -> int:
     """
     refused = 0
     now = clock.now()
+    reason = RefusalReason.LIKENESS_ERASED.value
     with transaction.atomic():
         jobs = RenderJob.objects.select_for_update(of=("self",)).filter(
             license__likeness=likeness, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
         )
         for job in jobs:
-            previous = job.status
-            job.status = JobStatus.REFUSED
-            job.refusal_reason = RefusalReason.LIKENESS_ERASED.value
-            job.finished_at = now
-            job.lease_until = None
-            job.save(update_fields=["status", "refusal_reason", "finished_at", "lease_until"])
-            audit_record(
-                actor=actor,
+            render_job_transition(
+                job,
+                to=JobStatus.REFUSED,
                 action=AuditAction.RENDER_JOB_REFUSED,
-                target=job,
                 data={
-                    "reason": RefusalReason.LIKENESS_ERASED.value,
+                    "reason": reason,
                     "license_id": str(job.requested_license_id),
-                    "previous_status": previous,
+                    "previous_status": job.status,
                 },
+                changes={"refusal_reason": reason, "finished_at": now, "lease_until": None},
+                actor=actor,
             )
             refused += 1
     return refused
