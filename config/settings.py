@@ -93,6 +93,10 @@ INSTALLED_APPS = [
     # Server-rendered pages over the services of every app above (it may import them all).
     "web",
 ]
+# A checkout's tooling (`manage.py bench`, `manage.py demo`): above every app, never imported by them,
+# and absent from the image, which runs without it.
+if (BASE_DIR / "tools" / "apps.py").is_file():
+    INSTALLED_APPS.append("tools")
 
 MIDDLEWARE = [
     "config.requestid.RequestIdMiddleware",

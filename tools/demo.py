@@ -8,7 +8,7 @@ submitted with `render_job_submit` and run by the Celery task: inline on the emb
 worker when a broker is configured), so what the demo prints is what production does.
 
 Nothing is downloaded: the actor is the public-domain astronaut photo shipped with scikit-image, the
-work is Grace Hopper's public-domain portrait shipped with matplotlib (render/sample_media.py).
+work is Grace Hopper's public-domain portrait shipped with matplotlib (tools/sample_media.py).
 
 It can run again on the same database: the people, their organisations, the enrolled likeness and
 the work are found and reused (a second enrolment of the same face would rightly be frozen as a
@@ -54,11 +54,11 @@ from render.limits import verify_limits
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
 from render.pipeline import read_image
 from render.provenance import watermark_key
-from render.sample_media import astronaut, hopper, jpeg_bytes, png_bytes, write_push_in_clip
 from render.submission import render_job_submit
 from render.verification import verify_media_file
 from render.video import iter_frames
 from render.watermark import decode_image, decode_video_frames
+from tools.sample_media import astronaut, hopper, jpeg_bytes, png_bytes, write_push_in_clip
 
 ACTOR, RIGHTS_HOLDER, STUDIO_MEMBER, AUDITOR = "demo-ada", "demo-rita", "demo-sam", "demo-audrey"
 RIGHTS_HOLDER_ORG, STUDIO_ORG = "Demo Films", "Demo Pictures"

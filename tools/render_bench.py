@@ -1,19 +1,19 @@
 """Render benchmark (`python manage.py bench render [--smoke]`): speed, memory and where the time goes.
 
-Every input is generated here from public-domain media (render/sample_media.py): a 720p clip at 25
+Every input is generated here from public-domain media (tools/sample_media.py): a 720p clip at 25
 frames/s of Grace Hopper's portrait panning and zooming on a dark canvas, with a tone on the audio
 track. Three measurements, each against a baseline measured in the same run:
 
 1. Frames per second through the real per-frame path (`FrameRenderer`: detect, swap, visible label
    and invisible watermark from `provenance.frame_marker`; decode and H.264 encode by
    `render.video.transcode`), with the dlib engine and with the insightface engine on the tiny ONNX
-   models (likeness/engines/tiny_models.py: insightface's and onnxruntime's real code, trivial model
+   models (tests/tiny_face_models.py: insightface's and onnxruntime's real code, trivial model
    compute; so that figure is the pipeline around an engine, not buffalo_l's cost). The baseline is
    a copy-through transcode of the same clip (decode and encode only). Per-call medians of detect,
    swap and mark are reported beside it.
 2. Peak memory of a whole render job (gate, identity materials, frames, C2PA signing, sha256,
    storage) on a short and a long clip, each job run by `render_job_execute` in a fresh Python
-   process (render/render_bench_child.py) that reports its own RSS high-water mark (VmHWM), before
+   process (tools/render_bench_child.py) that reports its own RSS high-water mark (VmHWM), before
    the render (Django, database and engine loaded) and at the end. Target: the long clip's peak
    within 10% of the short one's. By default on the insightface engine with the tiny models, whose
    model memory is constant, so any growth is the pipeline's; `--memory-engine dlib` is slower.
@@ -23,7 +23,7 @@ track. Three measurements, each against a baseline measured in the same run:
    encode, C2PA, sha256, storage, audit). Target: under 10%.
 
 It works on a scratch database (`<name>_renderbench` on PostgreSQL, a separate file on SQLite, as
-audit/bench.py does) with a story built through the real services: an actor enrolled from the
+tools/audit_bench.py does) with a story built through the real services: an actor enrolled from the
 astronaut photo (dlib), one enrolled from tiny-model photos (insightface), a rights holder's work
 holding the clips, an adaptation grant, and one approved licence per actor.
 """
@@ -58,8 +58,9 @@ from django.test.utils import override_settings
 from likeness.engines.base import FaceEngine, SwapSource, get_engine, reset_engines
 from render import execution, provenance, submission
 from render.pipeline import FrameRenderer
-from render.sample_media import astronaut, png_bytes, write_moving_clip
 from render.video import iter_frames, transcode
+from tools.sample_media import astronaut, png_bytes, write_moving_clip
+from tools.scratch import scratch_database
 
 DET_SIZE = 640
 MIB = 1024 * 1024
@@ -203,24 +204,6 @@ def render_throughput(
 # --- the scratch database and the story ------------------------------------------------------------
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A fresh database beside the configured one (as audit.bench.scratch_database, under its own name)."""
-    test_settings = connection.settings_dict.setdefault("TEST", {})
-    old_name, old_test_name = connection.settings_dict["NAME"], test_settings.get("NAME")
-    if connection.vendor == "sqlite":
-        test_settings["NAME"] = str(settings.DATA_DIR / "render-bench.sqlite3")
-    else:
-        test_settings["NAME"] = f"{old_name}_renderbench"
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        yield name
-    finally:
-        connections.close_all()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        test_settings["NAME"] = old_test_name
-
-
 @dataclass(frozen=True)
 class Story:
     studio_user: Any
@@ -229,7 +212,7 @@ class Story:
 
 
 def _tiny_face_photo(row: int, col: int) -> bytes:
-    from likeness.engines.tiny_models import person
+    from tests.tiny_face_models import person
 
     return png_bytes(person((150, 40, 40), cells=[(row, col)], size=DET_SIZE))
 
@@ -358,7 +341,7 @@ def job_peak_memory(*, job_id: str, database: str, video_seconds: float, env: di
     connections.close_all()  # the child writes to the same scratch database
     started = time.perf_counter()
     completed = subprocess.run(  # noqa: S603 - our own interpreter and module, no shell
-        [sys.executable, "-m", "render.render_bench_child", job_id, database],
+        [sys.executable, "-m", "tools.render_bench_child", job_id, database],
         env=env,
         cwd=str(settings.BASE_DIR),
         capture_output=True,
@@ -496,7 +479,7 @@ def _tiny_insightface(model_dir: Path) -> FaceEngine:
 def run_render_bench(
     *, size: BenchSize, repeat: int, memory_engine: str, report: Callable[[str], object]
 ) -> RenderBenchResult:
-    from likeness.engines.tiny_models import build_model_dir
+    from tests.tiny_face_models import build_model_dir
 
     with tempfile.TemporaryDirectory(prefix="render-bench-") as tmp:
         root = Path(tmp)
@@ -524,7 +507,7 @@ def run_render_bench(
                 },
             },
         }
-        with override_settings(**isolated), scratch_database() as name, warnings.catch_warnings():
+        with override_settings(**isolated), scratch_database("render-bench") as name, warnings.catch_warnings():
             # insightface 2.1 calls a scikit-image API deprecated in 0.26, once per aligned face.
             warnings.filterwarnings("ignore", category=FutureWarning, module="insightface")
             reset_engines()
