@@ -28,6 +28,7 @@ from config.errors import Conflict, Forbidden, Invalid, NotFound
 from likeness import crypto
 from likeness.engines import DetectedFace, get_engine
 from likeness.erasure import erasure_hooks
+from likeness.likeness_states import likeness_transition
 from likeness.models import FaceEmbedding, Likeness, LikenessKey, LikenessOwner, LikenessStatus, ReferencePhoto
 from likeness.photos import (
     CheckedPhoto,
@@ -231,14 +232,13 @@ def likeness_enrol(
                 stored.append(
                     _store_photo(likeness=likeness, data_key=data_key, position=position, photo=photo, engine=engine)
                 )
-            likeness.status = LikenessStatus.FROZEN if matches else LikenessStatus.ENROLLED
-            likeness.updated_at = now
-            likeness.save(update_fields=["status", "updated_at"])
-            audit_record(
-                actor=actor,
+            likeness_transition(
+                likeness,
+                to=LikenessStatus.FROZEN if matches else LikenessStatus.ENROLLED,
                 action=AuditAction.LIKENESS_ENROLLED,
-                target=likeness,
                 data={"photos": len(checked), "engine": engine.name, "models": engine.model_info()},
+                changes={"updated_at": now},
+                actor=actor,
             )
             if matches:
                 audit_record(
@@ -269,10 +269,13 @@ def likeness_review(*, likeness: Likeness, approve: bool, actor: Any) -> Likenes
         likeness = Likeness.objects.select_for_update().get(pk=likeness.pk)
         if likeness.status != LikenessStatus.FROZEN:
             raise Conflict("only a frozen likeness awaits review", code="not_frozen")
-        likeness.status = LikenessStatus.ENROLLED
-        likeness.updated_at = clock.now()
-        likeness.save(update_fields=["status", "updated_at"])
-        audit_record(actor=actor, action=AuditAction.LIKENESS_REVIEWED, target=likeness, data={"decision": "approve"})
+        likeness_transition(
+            likeness,
+            to=LikenessStatus.ENROLLED,
+            action=AuditAction.LIKENESS_REVIEWED,
+            data={"decision": "approve"},
+            actor=actor,
+        )
     return likeness
 
 
@@ -298,14 +301,12 @@ def likeness_erase(*, likeness: Likeness, actor: Any, reason: str = "owner_reque
         key_destroyed = LikenessKey.objects.filter(likeness=likeness, wrapped_key__isnull=False).update(
             wrapped_key=None, destroyed_at=now
         )
-        likeness.status = LikenessStatus.ERASED
-        likeness.licensable = False
-        likeness.updated_at = now
-        likeness.save(update_fields=["status", "licensable", "updated_at"])
-        audit_record(
-            actor=actor,
+        likeness_transition(
+            likeness,
+            to=LikenessStatus.ERASED,
             action=AuditAction.LIKENESS_ERASED,
-            target=likeness,
+            changes={"licensable": False, "updated_at": now},
+            actor=actor,
             data={
                 "reason": reason,
                 "previous_status": previous,

@@ -3,7 +3,7 @@
 Both answer `search(query, k)` with (id, Euclidean distance) pairs, nearest first, so the caller
 cannot tell them apart except by speed. The exact index is a matrix product over every stored
 vector; HNSW (hnswlib) is a graph index whose recall at the settings below is 1.0 on the
-benchmark's data (see likeness/bench.py), with the exact index as the reference.
+benchmark's data (see tools/face_search_bench.py), with the exact index as the reference.
 """
 
 from __future__ import annotations

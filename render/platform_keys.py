@@ -266,7 +266,7 @@ def keys_show(directory: Path | None = None) -> list[dict[str, Any]]:
 
 
 def _register_platform_key() -> str:
-    from licensing.services import platform_key_current
+    from licensing.signing_keys import platform_key_current
 
     return platform_key_current()[1]
 

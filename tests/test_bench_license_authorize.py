@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from licensing.bench import license_authorize_timings
 from licensing.models import License
+from tools.license_bench import license_authorize_timings
 
 pytestmark = pytest.mark.django_db
 

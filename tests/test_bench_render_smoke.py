@@ -7,8 +7,8 @@ checks the frames/s measurement itself on a clip of ten small frames, in a secon
 from __future__ import annotations
 
 from likeness.engines.base import SwapSource, get_engine
-from render.render_bench import DET_SIZE, render_throughput
-from render.sample_media import astronaut, write_moving_clip
+from tools.render_bench import DET_SIZE, render_throughput
+from tools.sample_media import astronaut, write_moving_clip
 
 
 def test_the_frames_per_second_figure_counts_every_frame_and_times_detect_swap_and_mark(tmp_path):

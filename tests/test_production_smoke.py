@@ -35,9 +35,9 @@ import yaml
 from django.db import connection
 
 from render.platform_keys import FILE_NAMES, keys_init
-from render.scale_out import Fleet, call, database_url_for, submit_render
 from tests.conftest import require_service, use_s3_bucket
 from tests.render_story import make_render_story
+from tests.scale_out import Fleet, call, database_url_for, submit_render
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

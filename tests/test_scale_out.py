@@ -27,13 +27,13 @@ from django.db import connection
 
 from audit.models import AuditEntry
 from audit.selectors import audit_chain_verify
+from licensing.lifecycle import license_approve, license_request
 from licensing.models import License
-from licensing.services import license_approve, license_request
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
-from render.scale_out import Fleet, call, database_url_for, platform_env, submit_render
 from tests.conftest import require_service
 from tests.factories import grant_adaptation, license_terms, make_studio
 from tests.render_story import make_render_story
+from tests.scale_out import Fleet, call, database_url_for, platform_env, submit_render
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

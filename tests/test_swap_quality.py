@@ -14,7 +14,7 @@ import pytest
 
 from likeness.engines import get_engine
 from likeness.engines.quality import ClipReport, measure
-from render.swap_quality_bench import (
+from tools.swap_quality_bench import (
     FLICKER_LIMIT,
     IDENTITY_LIMIT,
     IDENTITY_SHARE,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from render import watermark as wm
-from render.watermark_bench import crop_edges, half_and_back, jpeg, photos, screenshot_png, texture
+from tools.watermark_bench import crop_edges, half_and_back, jpeg, photos, screenshot_png, texture
 
 KEY = b"test-watermark-key"
 MARK_ID = 0xA1B2_C3D4_E5F6  # uses all 48 bits

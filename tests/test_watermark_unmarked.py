@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from render import watermark as wm
-from render.watermark_bench import fit, jpeg, photos, texture
+from tools.watermark_bench import fit, jpeg, photos, texture
 
 KEY = b"test-watermark-key"
 

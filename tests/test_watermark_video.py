@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from render import watermark as wm
-from render.watermark_bench import h264_roundtrip, panning_clip, photos, texture
+from tools.watermark_bench import h264_roundtrip, panning_clip, photos, texture
 
 KEY = b"test-watermark-key"
 MARK_ID = 0x0000_DEAD_BEEF

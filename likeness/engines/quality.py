@@ -1,6 +1,6 @@
 """How good a swap looks, in numbers: identity, seam, flicker and pose skips. Pure functions, no database.
 
-Used by `manage.py bench swap_quality` (render/swap_quality_bench.py) and tests/test_swap_quality.py,
+Used by `manage.py bench swap_quality` (tools/swap_quality_bench.py) and tests/test_swap_quality.py,
 on the same definitions:
 
 - identity: the dlib (or any engine's) embedding distance of the output's face to the actor and to

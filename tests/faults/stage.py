@@ -24,13 +24,13 @@ from django.db import close_old_connections, connection
 
 from audit.selectors import audit_chain_verify
 from licensing.models import License
-from licensing.services import WorkFileSpec, work_file_add
+from licensing.works import WorkFileSpec, work_file_add
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
-from render.scale_out import Answer, Fleet, call, database_url_for, platform_env, submit_render
 from tests.conftest import IN_CI
 from tests.faults.services import PrivatePostgres, PrivateRedis, free_port
 from tests.render_checks import job_actions, stored_files
 from tests.render_story import RenderStory, hopper_clip, make_render_story
+from tests.scale_out import Answer, Fleet, call, database_url_for, platform_env, submit_render
 
 CLIP_FRAMES = 48
 LEASE_SECONDS = 10  # RENDER_LEASE_SECONDS's minimum: a dead worker's job is reaped within ~12 s

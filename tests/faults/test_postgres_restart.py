@@ -15,9 +15,9 @@ import time
 import pytest
 
 from render.models import JobStatus
-from render.scale_out import call
 from tests.faults.stage import assert_nothing_lost, build_stage, reconnect
 from tests.render_checks import job_actions
+from tests.scale_out import call
 
 pytestmark = pytest.mark.faults
 

@@ -77,7 +77,7 @@ def moving_portrait_frames(
     """The portrait on a dark canvas, panning sideways and breathing in scale (a slow camera move).
 
     With `marker_det_size`, each frame also carries one white cell on the tiny detector's grid (see
-    likeness/engines/tiny_models.py) beside the portrait's head, moving with it: so the insightface
+    tests/tiny_face_models.py) beside the portrait's head, moving with it: so the insightface
     engine on the tiny models finds and replaces one "face" per frame, as dlib does Hopper's.
     """
     portrait = hopper()

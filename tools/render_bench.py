@@ -1,19 +1,19 @@
 """Render benchmark (`python manage.py bench render [--smoke]`): speed, memory and where the time goes.
 
-Every input is generated here from public-domain media (render/sample_media.py): a 720p clip at 25
+Every input is generated here from public-domain media (tools/sample_media.py): a 720p clip at 25
 frames/s of Grace Hopper's portrait panning and zooming on a dark canvas, with a tone on the audio
 track. Three measurements, each against a baseline measured in the same run:
 
 1. Frames per second through the real per-frame path (`FrameRenderer`: detect, swap, visible label
    and invisible watermark from `provenance.frame_marker`; decode and H.264 encode by
    `render.video.transcode`), with the dlib engine and with the insightface engine on the tiny ONNX
-   models (likeness/engines/tiny_models.py: insightface's and onnxruntime's real code, trivial model
+   models (tests/tiny_face_models.py: insightface's and onnxruntime's real code, trivial model
    compute; so that figure is the pipeline around an engine, not buffalo_l's cost). The baseline is
    a copy-through transcode of the same clip (decode and encode only). Per-call medians of detect,
    swap and mark are reported beside it.
 2. Peak memory of a whole render job (gate, identity materials, frames, C2PA signing, sha256,
    storage) on a short and a long clip, each job run by `render_job_execute` in a fresh Python
-   process (render/render_bench_child.py) that reports its own RSS high-water mark (VmHWM), before
+   process (tools/render_bench_child.py) that reports its own RSS high-water mark (VmHWM), before
    the render (Django, database and engine loaded) and at the end. Target: the long clip's peak
    within 10% of the short one's. By default on the insightface engine with the tiny models, whose
    model memory is constant, so any growth is the pipeline's; `--memory-engine dlib` is slower.
@@ -23,7 +23,7 @@ track. Three measurements, each against a baseline measured in the same run:
    encode, C2PA, sha256, storage, audit). Target: under 10%.
 
 It works on a scratch database (`<name>_renderbench` on PostgreSQL, a separate file on SQLite, as
-audit/bench.py does) with a story built through the real services: an actor enrolled from the
+tools/audit_bench.py does) with a story built through the real services: an actor enrolled from the
 astronaut photo (dlib), one enrolled from tiny-model photos (insightface), a rights holder's work
 holding the clips, an adaptation grant, and one approved licence per actor.
 """
@@ -56,11 +56,11 @@ from django.db import connection, connections
 from django.test.utils import override_settings
 
 from likeness.engines.base import FaceEngine, SwapSource, get_engine, reset_engines
-from render import provenance
-from render import services as render_services
+from render import execution, provenance, submission
 from render.pipeline import FrameRenderer
-from render.sample_media import astronaut, png_bytes, write_moving_clip
 from render.video import iter_frames, transcode
+from tools.sample_media import astronaut, png_bytes, write_moving_clip
+from tools.scratch import scratch_database
 
 DET_SIZE = 640
 MIB = 1024 * 1024
@@ -204,24 +204,6 @@ def render_throughput(
 # --- the scratch database and the story ------------------------------------------------------------
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A fresh database beside the configured one (as audit.bench.scratch_database, under its own name)."""
-    test_settings = connection.settings_dict.setdefault("TEST", {})
-    old_name, old_test_name = connection.settings_dict["NAME"], test_settings.get("NAME")
-    if connection.vendor == "sqlite":
-        test_settings["NAME"] = str(settings.DATA_DIR / "render-bench.sqlite3")
-    else:
-        test_settings["NAME"] = f"{old_name}_renderbench"
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        yield name
-    finally:
-        connections.close_all()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        test_settings["NAME"] = old_test_name
-
-
 @dataclass(frozen=True)
 class Story:
     studio_user: Any
@@ -230,7 +212,7 @@ class Story:
 
 
 def _tiny_face_photo(row: int, col: int) -> bytes:
-    from likeness.engines.tiny_models import person
+    from tests.tiny_face_models import person
 
     return png_bytes(person((150, 40, 40), cells=[(row, col)], size=DET_SIZE))
 
@@ -241,17 +223,10 @@ def build_story(clips: list[Path]) -> Story:
 
     from accounts.services import user_create
     from config import clock
+    from licensing.lifecycle import LicenseTerms, license_approve, license_request
     from licensing.models import OrganisationKind, RightKind, WorkKind
-    from licensing.services import (
-        LicenseTerms,
-        WorkFileSpec,
-        WorkRightSpec,
-        adaptation_grant_create,
-        license_approve,
-        license_request,
-        organisation_create,
-        work_register,
-    )
+    from licensing.parties import organisation_create
+    from licensing.works import WorkFileSpec, WorkRightSpec, adaptation_grant_create, work_register
     from likeness.models import LikenessStatus
     from likeness.services import (
         PhotoUpload,
@@ -324,9 +299,9 @@ def build_story(clips: list[Path]) -> Story:
 
 def submit_job(story: Story, *, engine_name: str, clip: Path) -> Any:
     """Submit through the real service, but leave the run to the caller (timed here, or in a child)."""
-    with clip.open("rb") as handle, mock.patch.object(render_services, "_enqueue", lambda job_id: None):
+    with clip.open("rb") as handle, mock.patch.object(submission, "enqueue_job", lambda job_id: None):
         upload = UploadedFile(file=handle, name=clip.name, content_type="video/mp4", size=clip.stat().st_size)
-        return render_services.render_job_submit(
+        return submission.render_job_submit(
             user=story.studio_user,
             license_id=story.licenses[engine_name].pk,
             upload=upload,
@@ -366,7 +341,7 @@ def job_peak_memory(*, job_id: str, database: str, video_seconds: float, env: di
     connections.close_all()  # the child writes to the same scratch database
     started = time.perf_counter()
     completed = subprocess.run(  # noqa: S603 - our own interpreter and module, no shell
-        [sys.executable, "-m", "render.render_bench_child", job_id, database],
+        [sys.executable, "-m", "tools.render_bench_child", job_id, database],
         env=env,
         cwd=str(settings.BASE_DIR),
         capture_output=True,
@@ -422,7 +397,7 @@ def job_face_share(story: Story, *, clip: Path) -> JobShare:
         mock.patch.object(provenance, "finalise_file", timer.wrap("sign", original_finalise)),
     ):
         started = time.perf_counter()
-        render_services.render_job_execute(job.pk)
+        execution.render_job_execute(job.pk)
         total = time.perf_counter() - started
     job = RenderJob.objects.get(pk=job.pk)
     return JobShare(
@@ -504,7 +479,7 @@ def _tiny_insightface(model_dir: Path) -> FaceEngine:
 def run_render_bench(
     *, size: BenchSize, repeat: int, memory_engine: str, report: Callable[[str], object]
 ) -> RenderBenchResult:
-    from likeness.engines.tiny_models import build_model_dir
+    from tests.tiny_face_models import build_model_dir
 
     with tempfile.TemporaryDirectory(prefix="render-bench-") as tmp:
         root = Path(tmp)
@@ -532,7 +507,7 @@ def run_render_bench(
                 },
             },
         }
-        with override_settings(**isolated), scratch_database() as name, warnings.catch_warnings():
+        with override_settings(**isolated), scratch_database("render-bench") as name, warnings.catch_warnings():
             # insightface 2.1 calls a scikit-image API deprecated in 0.26, once per aligned face.
             warnings.filterwarnings("ignore", category=FutureWarning, module="insightface")
             reset_engines()

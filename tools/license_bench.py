@@ -1,6 +1,6 @@
 """Licence-gate benchmark: `license_authorize` latency against one bare Ed25519 verify, same process.
 
-It runs on a scratch database of the configured server (see audit.bench.scratch_database), with
+It runs on a scratch database of the configured server (see tools.scratch.scratch_database), with
 one licence built through the real services. Per iteration it times one bare verify of the
 licence's owner signature and one gate check, interleaved so both see the same machine state, and
 reports medians. The gate verifies two signatures on a document's first check and caches the
@@ -21,22 +21,15 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from audit.bench import scratch_database
 from config import clock
 from licensing.documents import b64url_decode, load_public
+from licensing.gate import license_authorize
+from licensing.lifecycle import LicenseTerms, license_approve, license_request
 from licensing.models import License, OrganisationKind, OwnerKey, RightKind, WorkKind
-from licensing.services import (
-    LicenseTerms,
-    WorkFileSpec,
-    WorkRightSpec,
-    adaptation_grant_create,
-    license_approve,
-    license_authorize,
-    license_request,
-    organisation_create,
-    work_register,
-)
+from licensing.parties import organisation_create
 from licensing.verification import cache_clear
+from licensing.works import WorkFileSpec, WorkRightSpec, adaptation_grant_create, work_register
+from tools.scratch import scratch_database
 
 
 @dataclass(frozen=True)

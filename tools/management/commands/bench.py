@@ -1,14 +1,15 @@
 """`python manage.py bench TARGET`: measured figures, each against a baseline run in the same process.
 
-It lives in the render app, the last in the dependency order, so it may import every app's
-benchmark module. Targets: `audit` (audit/bench.py), `face_search` (likeness/bench.py: 1:N face
-search, exact vs HNSW, e.g. `bench face_search --sizes 10000,100000`; smoke: `--sizes 2000 --queries 50`),
-`license_authorize` (licensing/bench.py: the licence gate against one bare Ed25519 verify; smoke: `--smoke`),
-`watermark` (render/watermark_bench.py: robustness, speed and PSNR against invisible-watermark's dwtDctSvd
-run from `--baseline-python`; smoke: `--smoke`), `render` (render/render_bench.py: frames/s of the per-frame
-path with each engine against a copy-through transcode, peak memory of 10 s vs 60 s jobs in fresh processes,
-and the share of a whole job spent outside face work; smoke: `--smoke`), `scale_out`
-(render/scale_bench.py: end-to-end jobs per minute with 1, 2 and 3 workers on PostgreSQL and Redis; smoke: `--smoke`).
+It lives in the tools app (a checkout's tooling: the image does not ship it), above every product
+app, so it may import any benchmark module. Targets: `audit` (tools/audit_bench.py), `face_search`
+(tools/face_search_bench.py: 1:N face search, exact vs HNSW, e.g. `bench face_search --sizes 10000,100000`;
+smoke: `--sizes 2000 --queries 50`), `license_authorize` (tools/license_bench.py: the licence gate against
+one bare Ed25519 verify; smoke: `--smoke`), `watermark` (tools/watermark_bench.py: robustness, speed and
+PSNR against invisible-watermark's dwtDctSvd run from `--baseline-python`; smoke: `--smoke`), `render`
+(tools/render_bench.py: frames/s of the per-frame path with each engine against a copy-through transcode,
+peak memory of 10 s vs 60 s jobs in fresh processes, and the share of a whole job spent outside face
+work; smoke: `--smoke`), `scale_out` (tools/scale_bench.py: end-to-end jobs per minute with 1, 2 and 3
+workers on PostgreSQL and Redis; smoke: `--smoke`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from audit.bench import run_audit_bench
-from licensing.bench import run_license_authorize_bench
-from likeness.bench import run_face_search_bench
-from render.render_bench import FULL, SMOKE, run_render_bench
-from render.watermark_bench import run_watermark_bench
+from tools.audit_bench import run_audit_bench
+from tools.face_search_bench import run_face_search_bench
+from tools.license_bench import run_license_authorize_bench
+from tools.render_bench import FULL, SMOKE, run_render_bench
+from tools.watermark_bench import run_watermark_bench
 
 
 def _writer_counts(value: str) -> list[int]:
@@ -70,7 +71,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["target"] == "swap_quality":  # render/swap_quality_bench.py; smoke: --smoke
+        if options["target"] == "swap_quality":  # tools/swap_quality_bench.py; smoke: --smoke
             self._swap_quality(options)
             return
         if options["target"] == "render":
@@ -114,14 +115,14 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     def _swap_quality(self, options: dict[str, Any]) -> None:
-        from render.swap_quality_bench import run_swap_quality_bench
+        from tools.swap_quality_bench import run_swap_quality_bench
 
         frames = 6 if options["smoke"] else 24
         for line in run_swap_quality_bench(clip_frames=frames, report=self.stderr.write).lines():
             self.stdout.write(line)
 
     def _scale_out(self, options: dict[str, Any]) -> None:
-        from render.scale_bench import run_scale_out_bench
+        from tools.scale_bench import run_scale_out_bench
 
         workers = [1, 2] if options["smoke"] else _writer_counts(options["scale_workers"])
         jobs = 4 if options["smoke"] else options["jobs"]

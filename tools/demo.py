@@ -8,7 +8,7 @@ submitted with `render_job_submit` and run by the Celery task: inline on the emb
 worker when a broker is configured), so what the demo prints is what production does.
 
 Nothing is downloaded: the actor is the public-domain astronaut photo shipped with scikit-image, the
-work is Grace Hopper's public-domain portrait shipped with matplotlib (render/sample_media.py).
+work is Grace Hopper's public-domain portrait shipped with matplotlib (tools/sample_media.py).
 
 It can run again on the same database: the people, their organisations, the enrolled likeness and
 the work are found and reused (a second enrolment of the same face would rightly be frozen as a
@@ -41,33 +41,25 @@ from audit.checkpoints import audit_checkpoint_create
 from audit.selectors import audit_chain_verify
 from config import clock
 from licensing.documents import parse
+from licensing.lifecycle import LicenseTerms, license_approve, license_request, license_revoke
 from licensing.models import License, Organisation, OrganisationKind, RightKind, WorkFile, WorkKind
+from licensing.parties import organisation_create
 from licensing.refusals import RefusalReason
 from licensing.scope import Scope, describe
-from licensing.services import (
-    LicenseTerms,
-    WorkFileSpec,
-    WorkRightSpec,
-    adaptation_grant_create,
-    license_approve,
-    license_request,
-    license_revoke,
-    organisation_create,
-    work_file_add,
-    work_register,
-)
+from licensing.works import WorkFileSpec, WorkRightSpec, adaptation_grant_create, work_file_add, work_register
 from likeness.models import Likeness, LikenessOwner, LikenessStatus
 from likeness.services import PhotoUpload, likeness_create, likeness_enrol, owner_register
 from render.c2pa_manifest import read_manifest
 from render.contact_sheet import write_contact_sheet
+from render.limits import verify_limits
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
 from render.pipeline import read_image
 from render.provenance import watermark_key
-from render.sample_media import astronaut, hopper, jpeg_bytes, png_bytes, write_push_in_clip
-from render.services import render_job_submit, verify_limits
+from render.submission import render_job_submit
 from render.verification import verify_media_file
 from render.video import iter_frames
 from render.watermark import decode_image, decode_video_frames
+from tools.sample_media import astronaut, hopper, jpeg_bytes, png_bytes, write_push_in_clip
 
 ACTOR, RIGHTS_HOLDER, STUDIO_MEMBER, AUDITOR = "demo-ada", "demo-rita", "demo-sam", "demo-audrey"
 RIGHTS_HOLDER_ORG, STUDIO_ORG = "Demo Films", "Demo Pictures"

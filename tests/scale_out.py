@@ -94,7 +94,7 @@ class Fleet:
 
     def _start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log = (self.log_dir / f"{name}.log").open("wb")
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+        process = subprocess.Popen(
             args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         log.close()
@@ -155,7 +155,7 @@ class Fleet:
         while time.monotonic() < deadline:
             self.check_alive()
             try:
-                with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
@@ -210,7 +210,7 @@ def call(
         headers["Content-Type"] = "application/json"
     if request_id:
         headers["X-Request-ID"] = request_id
-    return _send(urllib.request.Request(url, data=data, headers=headers, method=method))  # noqa: S310
+    return _send(urllib.request.Request(url, data=data, headers=headers, method=method))
 
 
 def submit_render(
@@ -235,7 +235,7 @@ def submit_render(
         + b"\r\n"
     )
     parts.append(f"--{boundary}--\r\n".encode())
-    request = urllib.request.Request(  # noqa: S310
+    request = urllib.request.Request(
         f"{base_url}/api/v1/render-jobs/",
         data=b"".join(parts),
         headers={
@@ -251,7 +251,7 @@ def submit_render(
 
 def _send(request: urllib.request.Request) -> Answer:
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=60) as response:
             raw, status, headers = response.read(), response.status, dict(response.headers)
     except urllib.error.HTTPError as exc:
         raw, status, headers = exc.read(), exc.code, dict(exc.headers)

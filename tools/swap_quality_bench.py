@@ -30,7 +30,7 @@ from likeness.engines.base import DetectedFace, FaceEngine, SwapSource
 from likeness.engines.quality import Box, ClipReport, measure
 from likeness.engines.warp_swap import similarity_transform
 from render.pipeline import FrameRenderer, select_faces
-from render.sample_media import astronaut, hopper, moving_portrait_frames
+from tools.sample_media import astronaut, hopper, moving_portrait_frames
 
 Report = Callable[[str], object]
 IDENTITY_LIMIT, IDENTITY_SHARE, SEAM_LIMIT, FLICKER_LIMIT, SPILL_LIMIT = 0.6, 0.9, 1.3, 1.5, 0.05

@@ -10,12 +10,10 @@ from __future__ import annotations
 import multiprocessing
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
@@ -24,22 +22,7 @@ from audit.chain import GENESIS_HASH, canonical_entry, chain_hash
 from audit.models import AuditEntry
 from audit.selectors import audit_chain_verify
 from audit.services import AuditTarget, audit_record
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    test_settings = connection.settings_dict.setdefault("TEST", {})
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        test_settings["NAME"] = str(settings.DATA_DIR / "bench.sqlite3")
-    else:
-        test_settings["NAME"] = f"{old_name}_bench"
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        yield name
-    finally:
-        connections.close_all()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+from tools.scratch import scratch_database
 
 
 def _writer(barrier: multiprocessing.synchronize.Barrier, writer: int, appends: int, in_transaction: bool) -> None:

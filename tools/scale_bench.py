@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection
 
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
-from render.scale_out import Fleet, database_url_for, platform_env, submit_render
+from tests.scale_out import Fleet, database_url_for, platform_env, submit_render
 
 WEB_PORT = 28481
 
@@ -47,7 +47,7 @@ def run_scale_out_bench(
         raise RuntimeError("bench scale_out needs PostgreSQL (DATABASE_URL): several processes share it")
     import redis
 
-    from audit.bench import scratch_database
+    from tools.scratch import scratch_database
 
     result = ScaleResult(jobs=jobs)
     with scratch_database() as name, tempfile.TemporaryDirectory(prefix="scale-bench-") as work:

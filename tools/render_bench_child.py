@@ -1,6 +1,6 @@
-"""One render job in a fresh interpreter, for `bench render`'s memory figure (render/render_bench.py).
+"""One render job in a fresh interpreter, for `bench render`'s memory figure (tools/render_bench.py).
 
-`python -m render.render_bench_child JOB_ID DATABASE` sets Django up, points the default connection
+`python -m tools.render_bench_child JOB_ID DATABASE` sets Django up, points the default connection
 at the benchmark's scratch DATABASE, loads the job's face engine, notes the RSS high-water mark,
 runs `render_job_execute(JOB_ID)` and prints one JSON line: status, frames, and the high-water mark
 before the render and at the end (MiB). Nothing else runs in the process, so the peak is the job's.
@@ -25,9 +25,9 @@ def main(job_id: str, database: str) -> dict[str, object]:
     connections["default"].settings_dict["NAME"] = database
 
     from likeness.engines.base import get_engine
+    from render.execution import render_job_execute
     from render.models import RenderJob
-    from render.render_bench import peak_rss_mib
-    from render.services import render_job_execute
+    from tools.render_bench import peak_rss_mib
 
     job = RenderJob.objects.select_related("license__likeness").get(pk=job_id)
     assert job.license is not None

@@ -1,4 +1,4 @@
-"""`python manage.py demo [--out DIR]`: the whole story, step by step, on this instance (render/demo.py)."""
+"""`python manage.py demo [--out DIR]`: the whole story, step by step, on this instance (tools/demo.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.errors import DomainError
-from render.demo import DemoFailed, run_demo
+from tools.demo import DemoFailed, run_demo
 
 _CHATTY_LOGGERS = ("render.tasks", "celery.app.trace", "kombu.connection")
 
