@@ -8,7 +8,9 @@ search, exact vs HNSW, e.g. `bench face_search --sizes 10000,100000`; smoke: `--
 run from `--baseline-python`; smoke: `--smoke`), `render` (render/render_bench.py: frames/s of the per-frame
 path with each engine against a copy-through transcode, peak memory of 10 s vs 60 s jobs in fresh processes,
 and the share of a whole job spent outside face work; smoke: `--smoke`), `scale_out`
-(render/scale_bench.py: end-to-end jobs per minute with 1, 2 and 3 workers on PostgreSQL and Redis; smoke: `--smoke`).
+(render/scale_bench.py: end-to-end jobs per minute with 1, 2 and 3 workers on PostgreSQL and Redis; smoke: `--smoke`),
+`verify_hostile` (render/verify_bench.py: peak memory and time of one public verification per hostile or
+ordinary file, p95 against the budget; smoke: `--smoke`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "target", choices=["audit", "face_search", "license_authorize", "watermark", "render", "scale_out"]
+            "target",
+            choices=["audit", "face_search", "license_authorize", "watermark", "render", "scale_out", "verify_hostile"],
         )
         parser.add_argument("--writers", default="1,8", help="comma-separated writer process counts")
         parser.add_argument("--appends", type=int, default=4000, help="appends per run, shared by the writers")
@@ -60,6 +63,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--baseline-videos", type=int, default=3, help="watermark: videos for the slow baseline")
 
+        parser.add_argument("--child-timeout", type=float, default=120.0, help="verify_hostile: seconds per file")
         parser.add_argument("--runs", type=int, default=1, help="render: runs of each frames/s figure (median)")
         parser.add_argument(
             "--memory-engine",
@@ -84,6 +88,9 @@ class Command(BaseCommand):
         if options["target"] == "scale_out":
             self._scale_out(options)
             return
+        if options["target"] == "verify_hostile":
+            self._verify_hostile(options)
+            return
         if options["target"] == "watermark":
             self._watermark(options)
             return
@@ -105,6 +112,17 @@ class Command(BaseCommand):
             repeat=options["repeat"],
             verify_entries=options["verify_entries"],
             report=self.stderr.write,
+        )
+        for line in result.lines():
+            self.stdout.write(line)
+
+    def _verify_hostile(self, options: dict[str, Any]) -> None:
+        from render.verify_bench import run_verify_hostile_bench
+
+        if options["child_timeout"] <= 0:
+            raise CommandError("--child-timeout must be positive")
+        result = run_verify_hostile_bench(
+            smoke=options["smoke"], child_timeout=options["child_timeout"], report=self.stderr.write
         )
         for line in result.lines():
             self.stdout.write(line)

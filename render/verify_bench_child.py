@@ -1,0 +1,47 @@
+"""One public verification in a fresh interpreter, for `bench verify_hostile` (render/verify_bench.py).
+
+`python -m render.verify_bench_child FILE` sets Django up, warms the watermark reader (a warm web
+process has it), notes the RSS high-water mark, verifies FILE as `POST /api/v1/verify` would and
+prints one JSON line: the outcome (the report's mark finding, or the refusal's code), the seconds it
+took and the high-water mark before and after (MiB). The database lookup of a found mark is left
+out (one indexed query; the benchmark has no database), so nothing else runs in the process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from unittest import mock
+
+
+def main(path: str) -> dict[str, object]:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from config.errors import DomainError
+    from render.provenance import watermark_key
+    from render.render_bench import peak_rss_mib
+    from render.services import verify_limits
+    from render.verification import verify_media_file
+    from render.watermark import watermarker_for
+
+    watermarker_for(watermark_key())
+    before = peak_rss_mib()
+    started = time.perf_counter()
+    try:
+        with mock.patch("render.verification._job_for", return_value=None):
+            report = verify_media_file(Path(path), limits=verify_limits())
+        mark = report.watermark
+        outcome = f"answered: mark {mark['mark_id']}" if mark["found"] else "answered: no mark"
+    except DomainError as exc:
+        outcome = f"refused: {exc.code}"
+    seconds = time.perf_counter() - started
+    return {"outcome": outcome, "seconds": seconds, "before_mib": before, "peak_mib": peak_rss_mib()}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1])))  # noqa: T201 - the parent reads this line
