@@ -345,7 +345,15 @@ RENDER_RECHECK_FRAMES = env_int("RENDER_RECHECK_FRAMES", 25, minimum=1)
 # Lifetime of a download link for a render output (local storage; S3 uses S3_URL_EXPIRY_SECONDS).
 DOWNLOAD_LINK_SECONDS = env_int("DOWNLOAD_LINK_SECONDS", 300, minimum=10, maximum=86400)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploads are checked as they stream (config/uploads.py): a body over its view's limit is refused before
+# it is read, a file cut off at the chunk that passes it, and a file of the wrong type at its first
+# bytes. Files over 2.5 MB are spooled to a temporary file, not held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Public media verification: size and rate limits (anyone may call it, so both are tight), and the
 # budget of one verification (render/verification.py): pixels decoded per image or video frame

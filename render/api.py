@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.throttling import RenderSubmitRateThrottle, VerifyRateThrottle, throttles_for_post
+from config.uploads import upload_limit
 from render.evidence import render_job_evidence_bundle
 from render.models import FaceSelection, RenderJob
 from render.selectors import render_job_for_evidence, render_job_visible_to, render_jobs_visible_to
@@ -30,6 +31,7 @@ from render.services import (
 from render.verification import verify_media_upload
 
 
+@upload_limit("RENDER_MAX_UPLOAD_BYTES", types=frozenset({"jpeg", "png", "webp", "mp4"}))
 class RenderJobListApi(ListAPIView[RenderJob]):
     serializer_class = RenderJobOut
     parser_classes = [MultiPartParser]
@@ -110,6 +112,7 @@ class RenderJobEvidenceApi(APIView):
         return response
 
 
+@upload_limit("VERIFY_MAX_BYTES", types=frozenset({"jpeg", "png", "webp", "mp4"}))
 class VerifyMediaApi(APIView):
     """Public: was this file rendered here, under which licence, and does that licence still stand?"""
 

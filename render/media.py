@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from config.errors import Invalid
+from config.uploads import sniff_format
+
+__all__ = ["MediaInfo", "MediaLimits", "MediaRejected", "probe_media", "sniff_format"]
 
 IMAGE_FORMATS = {"jpeg", "png", "webp"}
 VIDEO_CODECS = {"h264", "hevc", "vp9", "av1", "mpeg4"}
@@ -44,18 +47,6 @@ class MediaInfo:
     frame_count: int = 1
     has_audio: bool = False
     codec: str = ""
-
-
-def sniff_format(head: bytes) -> str | None:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[4:8] == b"ftyp":
-        return "mp4"
-    return None
 
 
 def file_sha256(handle: BinaryIO) -> str:

@@ -47,6 +47,7 @@ from likeness.services import likeness_identity_materials
 from render import pipeline, provenance
 from render.media import MediaInfo, MediaLimits, MediaRejected, probe_media
 from render.models import TERMINAL_STATUSES, FaceSelection, JobStatus, RenderJob
+from render.uploads import upload_discard_if_unused
 from render.video import transcode
 
 logger = logging.getLogger(__name__)
@@ -313,6 +314,7 @@ def _claim(job_id: uuid.UUID) -> _Claim | _Held | None:
                     data={"reason": refusal.value, "license_id": str(job.requested_license_id)},
                     actor_label="render-worker",
                 )
+                transaction.on_commit(lambda: upload_discard_if_unused(job.target_name))
                 return None
             job.use_reserved = True
         elif (refusal := _gate(job, reserve=False)) is not None:

@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 
 from config.errors import DomainError
 from config.throttling import VerifyRateThrottle, page_allowed
+from config.uploads import upload_limit
 from render.services import verify_limits
 from render.verification import verify_media_upload
 from web.forms import VerifyForm
 
 
+@upload_limit("VERIFY_MAX_BYTES")
 def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Checked before the body is parsed: the page shares POST /api/v1/verify's limit per client.
