@@ -230,6 +230,9 @@ ZH = {
     "File registered.": "文件已登记。",
     "Adaptation right granted.": "已授予改编权。",
     "Adaptation right withdrawn.": "已撤回改编权。",
+    "Too many verifications from your address; try again in %(seconds)d seconds.": "您的地址验证次数过多，请在 %(seconds)d 秒后重试。",
+    "Too many enrolment attempts; try again in %(seconds)d seconds.": "登记尝试次数过多，请在 %(seconds)d 秒后重试。",
+    "Too many failed sign-ins; try again later.": "登录失败次数过多，请稍后重试。",
 }
 ZH_PLURAL = {
     "%(n)s licence request awaits your decision": "%(n)s 个许可申请等待您的决定",
