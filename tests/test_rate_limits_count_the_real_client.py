@@ -22,21 +22,22 @@ def fresh_rate_limits(settings):
     settings.VERIFY_RATE = "2/minute"
 
 
-def ask(**headers: str):
+def ask(forwarded_for: str | None = None):
     upload = SimpleUploadedFile("x.jpg", b"not a photo")
-    return APIClient().post("/api/v1/verify", {"file": upload}, format="multipart", **headers)
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else None
+    return APIClient().post("/api/v1/verify", {"file": upload}, format="multipart", headers=headers)
 
 
 def test_rotating_x_forwarded_for_does_not_dodge_the_limit():
-    statuses = [ask(HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code for i in range(3)]
+    statuses = [ask(f"203.0.113.{i}").status_code for i in range(3)]
     assert statuses == [400, 400, 429]
 
 
 def test_behind_a_trusted_proxy_each_visitor_has_their_own_budget(settings):
     settings.TRUSTED_PROXY_COUNT = 1
     # The ingress appends the address it saw; whatever the visitor wrote before it chooses nothing.
-    first = [ask(HTTP_X_FORWARDED_FOR=f"10.9.9.{i}, 198.51.100.1").status_code for i in range(3)]
-    second = ask(HTTP_X_FORWARDED_FOR="198.51.100.2").status_code
+    first = [ask(f"10.9.9.{i}, 198.51.100.1").status_code for i in range(3)]
+    second = ask("198.51.100.2").status_code
     assert first == [400, 400, 429]
     assert second == 400
 
