@@ -1,12 +1,13 @@
 """One public verification in a fresh interpreter, for `bench verify_hostile` (render/verify_bench.py).
 
-`python -m render.verify_bench_child FILE` sets Django up, warms the watermark reader (a warm web
+`python -m render.verify_bench_child FILE [FILE ...]` sets Django up, warms the watermark reader (a warm web
 process has it), resets the RSS high-water mark to the current RSS (Linux: /proc/self/clear_refs,
 so the warm-up's own transient peak does not hide the request's), verifies FILE as
 `POST /api/v1/verify` would and prints one JSON line: the outcome (the report's mark finding, or the
 refusal's code), the seconds it took, the RSS before and the high-water mark after (MiB). The
 database lookup of a found mark is left out (one indexed query; the benchmark has no database), so
-nothing else runs in the process.
+nothing else runs in the process. With several files (the smoke run, to start one interpreter, not
+four) each is measured in turn the same way, one JSON line each.
 """
 
 from __future__ import annotations
@@ -19,19 +20,24 @@ from pathlib import Path
 from unittest import mock
 
 
-def main(path: str) -> dict[str, object]:
+def main(paths: list[str]) -> list[dict[str, object]]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
-    from config.errors import DomainError
     from render.provenance import watermark_key
-    from render.render_bench import peak_rss_mib
-    from render.services import verify_limits
-    from render.verification import verify_media_file
     from render.watermark import watermarker_for
 
     watermarker_for(watermark_key())
+    return [_one(path) for path in paths]
+
+
+def _one(path: str) -> dict[str, object]:
+    from config.errors import DomainError
+    from render.render_bench import peak_rss_mib
+    from render.services import verify_limits
+    from render.verification import verify_media_file
+
     before = _reset_peak() or peak_rss_mib()
     started = time.perf_counter()
     try:
@@ -61,4 +67,5 @@ def _reset_peak() -> float | None:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1])))  # noqa: T201 - the parent reads this line
+    for found in main(sys.argv[1:]):
+        print(json.dumps(found))  # noqa: T201 - the parent reads these lines

@@ -126,6 +126,8 @@ class Command(BaseCommand):
         )
         for line in result.lines():
             self.stdout.write(line)
+        if broken := [row.name for row in result.rows if row.outcome.startswith(("stopped", "crashed"))]:
+            raise CommandError(f"verification neither answered nor refused: {', '.join(broken)}")
 
     def _scale_out(self, options: dict[str, Any]) -> None:
         from render.scale_bench import run_scale_out_bench
