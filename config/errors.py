@@ -19,6 +19,8 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
 
+from config.uploads import UploadRefused
+
 logger = logging.getLogger(__name__)
 
 
@@ -164,6 +166,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         logger.warning("database unreachable: %s", type(exc).__name__)
         body = error_body(ErrorCode.DATABASE_UNAVAILABLE, ErrorCode.DATABASE_UNAVAILABLE.label)
         return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
+    if isinstance(exc, UploadRefused):
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.detail), status=exc.status_code)
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         # Django's upload limits (DATA_UPLOAD_MAX_MEMORY_SIZE and friends) raise these while the body
         # is parsed; without this they became Django's HTML 400 page instead of the API's error body.

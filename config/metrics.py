@@ -25,7 +25,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
@@ -39,6 +39,13 @@ RENDER_SECONDS = Histogram(
     "Seconds one render job took in this worker, by final state",
     ["state"],
     buckets=RENDER_BUCKETS,
+)
+
+# Requests let through unchecked because the rate-limit cache was unreachable (config/throttling.py).
+RATE_LIMIT_UNAVAILABLE = Counter(
+    "likeness_rate_limit_unavailable",
+    "Requests whose rate limit could not be checked (cache unreachable) and were let through",
+    ["scope"],
 )
 
 

@@ -363,11 +363,31 @@ RENDER_RECHECK_FRAMES = env_int("RENDER_RECHECK_FRAMES", 25, minimum=1)
 # Lifetime of a download link for a render output (local storage; S3 uses S3_URL_EXPIRY_SECONDS).
 DOWNLOAD_LINK_SECONDS = env_int("DOWNLOAD_LINK_SECONDS", 300, minimum=10, maximum=86400)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploads are checked as they stream (config/uploads.py): a body over its view's limit is refused before
+# it is read, a file cut off at the chunk that passes it, and a file of the wrong type at its first
+# bytes. Files over 2.5 MB are spooled to a temporary file, not held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
-# Public media verification: size and rate limits (anyone may call it, so both are tight).
+# Public media verification: size and rate limits (anyone may call it, so both are tight), and the
+# budget of one verification (render/verification.py): pixels decoded per image or video frame
+# (larger JPEGs are decoded at half size, larger PNG/WebP or video frames refused), pixels read in
+# all (bounds how many video frames are sampled) and a deadline.
 VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 VERIFY_RATE = env_str("VERIFY_RATE", "20/minute")
+VERIFY_MAX_DECODED_PIXELS = env_int("VERIFY_MAX_DECODED_PIXELS", 25_000_000, minimum=64 * 64)
+VERIFY_MAX_VIDEO_FRAME_PIXELS = env_int("VERIFY_MAX_VIDEO_FRAME_PIXELS", 3840 * 2160, minimum=64 * 64)
+VERIFY_WORK_PIXELS = env_int("VERIFY_WORK_PIXELS", 40_000_000, minimum=64 * 64)
+VERIFY_DEADLINE_SECONDS = env_int("VERIFY_DEADLINE_SECONDS", 10, minimum=1, maximum=300)
+# How many reverse proxies in front of the web processes append to X-Forwarded-For (0: none, so the
+# header is ignored and the socket's address is the client's). Rate limits count per client address:
+# a header the client wrote itself must never choose it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
+ENROL_RATE = env_str("ENROL_RATE", "30/hour")
 # Other rate limits (config/throttling.py, web/signin.py): token issuance and render submission per
 # user, failed web sign-ins per client address.
 TOKEN_ISSUE_RATE = env_str("TOKEN_ISSUE_RATE", "30/hour")

@@ -11,11 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.throttling import EnrolRateThrottle
+from config.uploads import upload_limit
 from likeness.models import Likeness
 from likeness.selectors import likeness_visible_to, likenesses_visible_to, owner_of
 from likeness.serializers import EnrolmentIn, LicensabilityIn, LikenessCreateIn, LikenessOut, OwnerRegisterIn, ReviewIn
 from likeness.services import (
     PhotoUpload,
+    likeness_check_enrollable,
     likeness_create,
     likeness_enrol,
     likeness_erase,
@@ -74,14 +77,20 @@ class LikenessLicensabilityApi(APIView):
         return Response(LikenessOut(likeness).data)
 
 
+@upload_limit("LIKENESS_PHOTO_MAX_BYTES", max_files=5, too_large_code="image_too_large")
 class LikenessEnrolmentApi(APIView):
-    """Upload 1-5 photos of your own face (multipart field `photos`, repeated) to enrol a draft likeness."""
+    """Upload 1-5 photos of your own face (multipart field `photos`, repeated) to enrol a draft likeness.
+
+    Rate-limited per user (ENROL_RATE). The likeness is checked before the body is parsed, and the body
+    is cut off past five photos' worth of LIKENESS_PHOTO_MAX_BYTES (413 image_too_large)."""
 
     parser_classes = [MultiPartParser]
+    throttle_classes = [EnrolRateThrottle]
 
     @extend_schema(request={"multipart/form-data": EnrolmentIn}, responses=LikenessOut)
     def post(self, request: Request, likeness_id: uuid.UUID) -> Response:
         likeness = likeness_visible_to(request.user, likeness_id)
+        likeness_check_enrollable(likeness)  # before a byte of the photos is read
         given = EnrolmentIn(data={"photos": request.FILES.getlist("photos")})
         given.is_valid(raise_exception=True)
         uploads = [

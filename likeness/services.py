@@ -191,17 +191,22 @@ def _delete_files(names: list[str]) -> None:
             logger.exception("could not delete %s", name)
 
 
-def likeness_enrol(
-    *, likeness: Likeness, photos: list[PhotoUpload], actor: Any, engine_name: str | None = None
-) -> Likeness:
-    """Enrol 1-5 photos of the owner's face; the likeness becomes ENROLLED, or FROZEN for review
-    when the face is already enrolled as another likeness (an impostor or a duplicate)."""
+def likeness_check_enrollable(likeness: Likeness) -> None:
+    """Refuse a likeness that cannot be enrolled; cheap, so callers run it before reading any photo."""
     if likeness.status != LikenessStatus.DRAFT:
         raise Conflict(
             f"only a draft likeness can be enrolled; this one is {likeness.status}",
             code="not_a_draft",
             detail={"status": likeness.status},
         )
+
+
+def likeness_enrol(
+    *, likeness: Likeness, photos: list[PhotoUpload], actor: Any, engine_name: str | None = None
+) -> Likeness:
+    """Enrol 1-5 photos of the owner's face; the likeness becomes ENROLLED, or FROZEN for review
+    when the face is already enrolled as another likeness (an impostor or a duplicate)."""
+    likeness_check_enrollable(likeness)
     checked, engine = _check_photos(photos, engine_name)
     vectors = [c.embedding for c in checked]
     stored: list[str] = []

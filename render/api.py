@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.throttling import RenderSubmitRateThrottle, VerifyRateThrottle, throttles_for_post
+from config.uploads import upload_limit
 from render.downloads import render_job_download_url, render_job_file_for_token
 from render.evidence import render_job_evidence_bundle
 from render.limits import verify_limits
@@ -26,6 +27,7 @@ from render.submission import render_job_cancel, render_job_submit
 from render.verification import verify_media_upload
 
 
+@upload_limit("RENDER_MAX_UPLOAD_BYTES", types=frozenset({"jpeg", "png", "webp", "mp4"}))
 class RenderJobListApi(ListAPIView[RenderJob]):
     serializer_class = RenderJobOut
     parser_classes = [MultiPartParser]
@@ -106,6 +108,7 @@ class RenderJobEvidenceApi(APIView):
         return response
 
 
+@upload_limit("VERIFY_MAX_BYTES", types=frozenset({"jpeg", "png", "webp", "mp4"}))
 class VerifyMediaApi(APIView):
     """Public: was this file rendered here, under which licence, and does that licence still stand?"""
 

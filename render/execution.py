@@ -40,6 +40,7 @@ from render.job_states import render_job_transition
 from render.media import MediaRejected
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
 from render.submission import EXTENSIONS
+from render.uploads import upload_discard_if_unused
 from render.video import transcode
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def _claim(job_id: uuid.UUID) -> _Claim | _Held | None:
                     changes={"refusal_reason": refusal.value, "finished_at": now},
                     actor_label="render-worker",
                 )
+                transaction.on_commit(lambda: upload_discard_if_unused(job.target_name))
                 return None
             job.use_reserved = True
         elif (refusal := _gate(job, reserve=False)) is not None:

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from config.errors import Invalid
+from config.uploads import sniff_format
+
+__all__ = ["MediaInfo", "MediaLimits", "MediaRejected", "probe_media", "sniff_format"]
 
 IMAGE_FORMATS = {"jpeg", "png", "webp"}
 VIDEO_CODECS = {"h264", "hevc", "vp9", "av1", "mpeg4"}
@@ -46,18 +49,6 @@ class MediaInfo:
     codec: str = ""
 
 
-def sniff_format(head: bytes) -> str | None:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[4:8] == b"ftyp":
-        return "mp4"
-    return None
-
-
 def file_sha256(handle: BinaryIO) -> str:
     digest = hashlib.sha256()
     handle.seek(0)
@@ -67,8 +58,12 @@ def file_sha256(handle: BinaryIO) -> str:
     return digest.hexdigest()
 
 
-def probe_media(path: Path, *, limits: MediaLimits, name: str = "file") -> MediaInfo:
-    """Identify `path` and enforce `limits`, or raise MediaRejected naming the file and the reason."""
+def probe_media(path: Path, *, limits: MediaLimits, name: str = "file", check_body: bool = True) -> MediaInfo:
+    """Identify `path` and enforce `limits`, or raise MediaRejected naming the file and the reason.
+
+    `check_body` decodes a still once to find a truncated or corrupt body; a caller that decodes it
+    itself, within its own budget (render/verification.py), passes False and reads headers only.
+    """
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise MediaRejected(
@@ -87,7 +82,7 @@ def probe_media(path: Path, *, limits: MediaLimits, name: str = "file") -> Media
         )
     if kind == "mp4":
         return _probe_video(path, limits=limits, name=name, size=size, sha=sha)
-    return _probe_image(path, limits=limits, name=name, size=size, sha=sha, kind=kind)
+    return _probe_image(path, limits=limits, name=name, size=size, sha=sha, kind=kind, check_body=check_body)
 
 
 def _too_many_pixels(name: str, width: int, height: int, limits: MediaLimits) -> MediaRejected:
@@ -98,7 +93,9 @@ def _too_many_pixels(name: str, width: int, height: int, limits: MediaLimits) ->
     )
 
 
-def _probe_image(path: Path, *, limits: MediaLimits, name: str, size: int, sha: str, kind: str) -> MediaInfo:
+def _probe_image(
+    path: Path, *, limits: MediaLimits, name: str, size: int, sha: str, kind: str, check_body: bool = True
+) -> MediaInfo:
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -106,7 +103,8 @@ def _probe_image(path: Path, *, limits: MediaLimits, name: str, size: int, sha: 
             width, height = image.size  # header only: nothing decoded yet
             if width * height > limits.max_pixels:
                 raise _too_many_pixels(name, width, height, limits)
-            image.load()  # a truncated or corrupt body fails here, before any render work
+            if check_body:
+                image.load()  # a truncated or corrupt body fails here, before any render work
     except MediaRejected:
         raise
     except Image.DecompressionBombError:

@@ -11,28 +11,86 @@ When the manifest and the mark disagree about the job, the report says so.
 
 from __future__ import annotations
 
-import itertools
+import math
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from django.conf import settings
+from rest_framework import status
+
 from config import clock
+from config.errors import DomainError
 from licensing.selectors import license_effective_status
 from render.c2pa_manifest import read_manifest
-from render.media import MediaLimits, MediaRejected, probe_media
+from render.media import MediaInfo, MediaLimits, MediaRejected, probe_media
 from render.models import JobStatus, RenderJob
-from render.pipeline import read_image
 from render.provenance import watermark_key
-from render.video import iter_frames
-from render.watermark import decode_image, decode_video_frames
+from render.watermark import VideoMarkAccumulator, watermarker_for
 
-# Enough frames to read a mark through H.264 (the decoder sums evidence across frames) while
-# keeping a verification request to seconds on a long video.
-MAX_VIDEO_FRAMES = 150
+# At most this many video frames are read, spread over the whole clip; fewer when the frames are large
+# (VERIFY_WORK_PIXELS bounds the pixels folded in all). The decoder sums evidence across frames.
+MAX_VIDEO_FRAMES = 48
 # A half-size copy (a common re-share) is read by scaling it back up (2.0); each scale tried doubles
-# the (tiny) false-positive bound.
+# the (tiny) false-positive bound. A scale is tried only where its original could have been rendered
+# here (at most RENDER_MAX_PIXELS) and the request's pixel budget allows it.
 SCALES = (1.0, 2.0)
+# Decoder threads for a sampled video frame: frame threading would hold one frame per thread.
+VIDEO_THREADS = 2
+
+
+class VerificationTooCostly(DomainError):
+    """The file is acceptable but reading it ran past the verification's deadline."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "verification_deadline_exceeded"
+
+
+@dataclass(frozen=True)
+class VerifyBudget:
+    """What one public verification may cost (settings VERIFY_*; see deploy/env.example).
+
+    Why caps in the web process rather than a sandboxed subprocess: with them no input can make a
+    request large. Memory is the decoded luma of one image or frame (at most `max_decoded_pixels`
+    bytes for an image, `max_video_frame_pixels` for a frame) plus strips of it being folded
+    (render/watermark.py `fold_in_strips`); time is bounded by the pixels folded (`work_pixels`), the
+    frames read and the deadline, checked between strips and frames. A subprocess per request would
+    add an interpreter start and the watermark patterns' set-up (over a second) to every request.
+    """
+
+    max_decoded_pixels: int
+    max_video_frame_pixels: int
+    work_pixels: int
+    deadline_seconds: float
+    max_platform_pixels: int
+    max_video_frames: int = MAX_VIDEO_FRAMES
+
+
+def verify_budget() -> VerifyBudget:
+    return VerifyBudget(
+        max_decoded_pixels=settings.VERIFY_MAX_DECODED_PIXELS,
+        max_video_frame_pixels=settings.VERIFY_MAX_VIDEO_FRAME_PIXELS,
+        work_pixels=settings.VERIFY_WORK_PIXELS,
+        deadline_seconds=float(settings.VERIFY_DEADLINE_SECONDS),
+        max_platform_pixels=settings.RENDER_MAX_PIXELS,
+    )
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.until:
+            raise VerificationTooCostly(
+                f"reading the file took longer than {self.seconds:g} s; send a smaller or shorter copy",
+                detail={"deadline_seconds": self.seconds},
+            )
 
 
 @dataclass
@@ -50,12 +108,131 @@ class VerificationReport:
         return asdict(self)
 
 
-def _decode(path: Path, media_type: str) -> dict[str, Any]:
-    key = watermark_key()
-    if media_type == "image":
-        result = decode_image(read_image(path), key=key, scales=SCALES)
+def _scales(pixels: int, *, native: float, budget: VerifyBudget) -> list[float]:
+    """Scales (relative to the decoded pixels) worth trying within the budget; the native one always.
+
+    Reading at `scale` folds pixels * scale**2 pixels: as many as the file had before it was shrunk,
+    so a scale whose original could not have been rendered here (over RENDER_MAX_PIXELS) is skipped.
+    """
+    chosen: list[float] = []
+    work = 0.0
+    for scale in SCALES:
+        cost = pixels * (native * scale) ** 2
+        if chosen and (cost > budget.max_platform_pixels or work + cost > budget.work_pixels):
+            continue
+        chosen.append(native * scale)
+        work += cost
+    return chosen
+
+
+def _too_many_pixels(info: MediaInfo, limit: int) -> MediaRejected:
+    return MediaRejected(
+        f"the file is {info.width}x{info.height} pixels; verification reads at most {limit} pixels",
+        code="media_too_many_pixels",
+        detail={"width": info.width, "height": info.height, "max_pixels": limit},
+    )
+
+
+def _image_luma(path: Path, info: MediaInfo, budget: VerifyBudget) -> tuple[np.ndarray, float]:
+    """The image's luma, decoded within the pixel budget, and how much it was shrunk (1 or 2).
+
+    JPEG decodes straight to luma (no colour planes), at half size through the DCT when the file is
+    over the budget; PNG and WebP have no reduced decode, so one over the budget is refused.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    pixels = info.width * info.height
+    try:
+        with Image.open(path) as image:
+            shrink = 1.0
+            if image.format == "JPEG":
+                wanted = (info.width, info.height)
+                if pixels > budget.max_decoded_pixels:
+                    wanted = (math.ceil(info.width / 2), math.ceil(info.height / 2))
+                image.draft("L", wanted)
+                shrink = info.width / image.size[0]
+                if image.size[0] * image.size[1] > budget.max_decoded_pixels:
+                    raise _too_many_pixels(info, budget.max_decoded_pixels * 4)
+            elif pixels > budget.max_decoded_pixels:
+                raise _too_many_pixels(info, budget.max_decoded_pixels)
+            image.load()
+            luma = image if image.mode == "L" else image.convert("L")
+            return np.asarray(luma), shrink
+    except MediaRejected:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise MediaRejected(f"the file could not be decoded: {exc}", code="media_unreadable") from None
+
+
+def _frame_indices(count: int, wanted: int) -> list[int]:
+    wanted = max(1, min(wanted, count))
+    return sorted({min(count - 1, int((i + 0.5) * count / wanted)) for i in range(wanted)})
+
+
+def _video_lumas(path: Path, info: MediaInfo, *, frames: int, deadline: _Deadline) -> Iterator[np.ndarray]:
+    """Up to `frames` luma frames spread over the clip. A short clip is decoded in order (frames not
+    wanted are decoded but never converted); a long one is sought, reading the key frame at or before
+    each point, so the cost is the frames read, not the clip's length."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "SLICE"
+        stream.codec_context.thread_count = VIDEO_THREADS
+        count = max(1, info.frame_count)
+        wanted = _frame_indices(count, frames)
+        if count <= 3 * len(wanted):
+            targets = set(wanted)
+            for index, frame in enumerate(container.decode(stream)):
+                deadline.check()
+                if index in targets:
+                    yield frame.to_ndarray(format="gray")
+                if index >= wanted[-1]:
+                    return
+            return
+        seen: set[int] = set()
+        time_base = stream.time_base
+        for index in wanted:
+            deadline.check()
+            if time_base is None or info.fps <= 0:
+                return
+            start = stream.start_time or 0
+            container.seek(start + int(index / info.fps / time_base), stream=stream, backward=True, any_frame=False)
+            for frame in container.decode(stream):
+                if frame.pts is not None and frame.pts not in seen:
+                    seen.add(frame.pts)
+                    yield frame.to_ndarray(format="gray")
+                break
+
+
+def _decode(path: Path, info: MediaInfo, budget: VerifyBudget) -> dict[str, Any]:
+    deadline = _Deadline(budget.deadline_seconds)
+    watermarker = watermarker_for(watermark_key())
+    if info.kind == "image":
+        luma, shrink = _image_luma(path, info, budget)
+        deadline.check()
+        pixels = luma.shape[0] * luma.shape[1]
+        scales = _scales(pixels, native=shrink, budget=budget)
+        accumulator = VideoMarkAccumulator(watermarker, scales=scales)
+        accumulator.add_luma(luma, check=deadline.check)
     else:
-        result = decode_video_frames(itertools.islice(iter_frames(path), MAX_VIDEO_FRAMES), key=key, scales=SCALES)
+        import av
+
+        pixels = info.width * info.height
+        if pixels > budget.max_video_frame_pixels:
+            raise _too_many_pixels(info, budget.max_video_frame_pixels)
+        scales = _scales(pixels, native=1.0, budget=budget)
+        per_frame = int(pixels * sum(s * s for s in scales))
+        frames = max(1, min(budget.max_video_frames, budget.work_pixels // max(1, per_frame)))
+        accumulator = VideoMarkAccumulator(watermarker, scales=scales)
+        try:
+            for luma in _video_lumas(path, info, frames=frames, deadline=deadline):
+                accumulator.add_luma(luma, check=deadline.check)
+        except (av.error.FFmpegError, ValueError, OSError) as exc:
+            # A body damaged past its headers: what was read before the damage still counts.
+            if accumulator.frames == 0:
+                raise MediaRejected(f"the video could not be decoded: {exc}", code="media_unreadable") from None
+    result = accumulator.result()
     return {
         "found": result.found,
         "mark_id": result.mark_id,
@@ -78,8 +255,11 @@ def _job_for(*, mark_id: int | None, job_id: str | None) -> RenderJob | None:
     return None
 
 
-def verify_media_file(path: Path, *, limits: MediaLimits) -> VerificationReport:
-    info = probe_media(path, limits=limits, name=path.name)
+def verify_media_file(path: Path, *, limits: MediaLimits, budget: VerifyBudget | None = None) -> VerificationReport:
+    """Verify `path` within `budget` (settings by default): refused with a stable code, never unbounded."""
+    budget = budget or verify_budget()
+    # Headers only: the bounded decode below finds a corrupt body (media_unreadable).
+    info = probe_media(path, limits=limits, name=path.name, check_body=False)
     manifest = read_manifest(path, mime="video/mp4" if info.kind == "video" else f"image/{info.format}")
     assertion = manifest.license_assertion or {}
     report = VerificationReport(
@@ -91,7 +271,7 @@ def verify_media_file(path: Path, *, limits: MediaLimits) -> VerificationReport:
             "failures": manifest.failures,
             "assertion": assertion or None,
         },
-        watermark=_decode(path, info.kind),
+        watermark=_decode(path, info, budget),
     )
     mark_id = report.watermark["mark_id"]
     job = _job_for(mark_id=mark_id, job_id=assertion.get("job_id") if manifest.intact else None)

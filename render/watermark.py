@@ -61,7 +61,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
@@ -277,6 +277,54 @@ def _fold(luma: FloatArray) -> npt.NDArray[np.float64]:
     return blocks.sum(axis=(0, 2), dtype=np.float64)
 
 
+# Folding in strips (`fold_in_strips`): rows per strip (a multiple of TILE, so every strip starts on
+# a tile row) and the rows of context read above and below it. The whitening's reach is the Gaussian's
+# radius (4 sigma = 6) plus the level filter's (4): a margin of 16 makes each strip's core rows exactly
+# what `_fold` computes over the whole frame.
+STRIP_ROWS = 2 * TILE
+STRIP_MARGIN = 16
+
+
+def _whiten(luma: FloatArray) -> FloatArray:
+    residual = luma - ndimage.gaussian_filter(luma, 1.5)
+    level = np.sqrt(np.maximum(ndimage.uniform_filter(residual * residual, 9), 0.0)) + 1.0
+    return np.clip(residual / level, -3.0, 3.0)
+
+
+def _rescaled_rows(luma: np.ndarray, scale: float, top: int, bottom: int, width: int) -> FloatArray:
+    """Rows [top, bottom) of `luma` resized by `scale` (bicubic, as `_rescale`), from a source crop."""
+    if scale == 1.0:
+        return luma[top:bottom].astype(np.float32)
+    first = max(0, math.floor(top / scale) - 4)
+    last = min(luma.shape[0], math.ceil(bottom / scale) + 4)
+    source = Image.fromarray(luma[first:last].astype(np.float32))
+    box = (0.0, top / scale - first, float(luma.shape[1]), bottom / scale - first)
+    resized = source.resize((width, bottom - top), Image.Resampling.BICUBIC, box=box)
+    return np.asarray(resized, dtype=np.float32)
+
+
+def fold_in_strips(
+    luma: np.ndarray, *, scale: float = 1.0, check: Callable[[], None] | None = None
+) -> npt.NDArray[np.float64]:
+    """`_fold(_rescale(luma, scale))` computed a strip of rows at a time: working memory is a few
+    strips of the rescaled width, whatever the frame's height. `luma` is HxW (uint8 or float);
+    `check` is called after each strip (a deadline raises from it)."""
+    height, width = luma.shape
+    out_h, out_w = max(1, round(height * scale)), max(1, round(width * scale))
+    padded_w = -(-out_w // TILE) * TILE
+    total = np.zeros((TILE, TILE), dtype=np.float64)
+    for top in range(0, out_h, STRIP_ROWS):
+        bottom = min(out_h, top + STRIP_ROWS)
+        lo, hi = max(0, top - STRIP_MARGIN), min(out_h, bottom + STRIP_MARGIN)
+        core = _whiten(_rescaled_rows(luma, scale, lo, hi, out_w))[top - lo : bottom - lo]
+        block = np.zeros((-(-core.shape[0] // TILE) * TILE, padded_w), dtype=np.float32)
+        block[: core.shape[0], :out_w] = core
+        total += block.reshape(block.shape[0] // TILE, TILE, padded_w // TILE, TILE).sum(axis=(0, 2), dtype=np.float64)
+        if check is not None:
+            check()
+    return total
+
+
 class Watermarker:
     """Embeds and decodes marks for one key; holds the per-key patterns and per-size frame caches.
 
@@ -390,6 +438,12 @@ class VideoMarkAccumulator:
         luma = _luma(_as_array(frame))
         for scale in self.scales:
             self._sums[scale] += _fold(_rescale(luma, scale))
+        self.frames += 1
+
+    def add_luma(self, luma: np.ndarray, *, check: Callable[[], None] | None = None) -> None:
+        """Add one frame given as HxW luma, folded in strips (bounded memory; see `fold_in_strips`)."""
+        for scale in self.scales:
+            self._sums[scale] += fold_in_strips(luma, scale=scale, check=check)
         self.frames += 1
 
     def result(self) -> DecodeResult:

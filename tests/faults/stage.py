@@ -124,6 +124,9 @@ def build_stage(
         database_url=database_url_for(connection.settings_dict["NAME"]),
         broker_url=redis.url,
         storage=storage,
+        # As deploy/compose.yaml has it: rate-limit counters in the broker's Redis, so a Redis outage
+        # is a cache outage too (limits fail open; submissions still answer 201).
+        CACHE_URL=redis.url.rsplit("/", 1)[0] + "/1",
         RENDER_LEASE_SECONDS=str(LEASE_SECONDS),
         RENDER_MAX_ATTEMPTS=str(max_attempts),
         RENDER_RETRY_BASE_SECONDS="1",

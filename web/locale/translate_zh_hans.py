@@ -257,6 +257,9 @@ ZH = {
     "Root hash": "根哈希",
     "Key": "密钥",
     "No checkpoint yet.": "尚无检查点。",
+    "Too many verifications from your address; try again in %(seconds)d seconds.": "您的地址验证次数过多，请在 %(seconds)d 秒后重试。",
+    "Too many enrolment attempts; try again in %(seconds)d seconds.": "登记尝试次数过多，请在 %(seconds)d 秒后重试。",
+    "Too many failed sign-ins; try again later.": "登录失败次数过多，请稍后重试。",
 }
 ZH_PLURAL = {
     "%(n)s licence request awaits your decision": "%(n)s 个许可申请等待您的决定",

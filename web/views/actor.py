@@ -11,8 +11,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from config.throttling import EnrolRateThrottle, page_allowed
+from config.uploads import upload_limit
 from likeness.selectors import likeness_visible_to, owner_of
-from likeness.services import PhotoUpload, likeness_create, likeness_enrol, likeness_erase, likeness_set_licensable
+from likeness.services import (
+    PhotoUpload,
+    likeness_check_enrollable,
+    likeness_create,
+    likeness_enrol,
+    likeness_erase,
+    likeness_set_licensable,
+)
 from web.forms import EnrolForm, EraseForm, LicensableForm, LikenessCreateForm
 from web.pages import attempt, page
 
@@ -53,10 +62,24 @@ def likeness_detail(request: HttpRequest, likeness_id: uuid.UUID) -> HttpRespons
     return _likeness_page(request, likeness_id)
 
 
+@upload_limit("LIKENESS_PHOTO_MAX_BYTES", max_files=5, too_large_code="image_too_large")
 @page
 @require_POST
 def likeness_enrol_photos(request: HttpRequest, likeness_id: uuid.UUID) -> HttpResponse:
     likeness = likeness_visible_to(request.user, likeness_id)
+    # Limited like the API's enrolment (one counter per user), and checked before the photos are read.
+    allowed, wait = page_allowed(request, EnrolRateThrottle)
+    if not allowed:
+        response = HttpResponse(
+            _("Too many enrolment attempts; try again in %(seconds)d seconds.") % {"seconds": wait}, status=429
+        )
+        response["Retry-After"] = str(wait)
+        return response
+    try:
+        likeness_check_enrollable(likeness)
+    except DomainError as exc:
+        messages.error(request, f"{exc.message} ({exc.code})")
+        return redirect("web:likeness", likeness_id=likeness_id)
     form = EnrolForm(request.POST, request.FILES)
     if not form.is_valid():
         return _likeness_page(request, likeness_id, enrol_form=form)

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from config.errors import DomainError
+from config.throttling import VerifyRateThrottle, page_allowed
+from config.uploads import upload_limit
 from render.limits import verify_limits
 from render.verification import verify_media_upload
 from web.forms import VerifyForm
 
 
+@upload_limit("VERIFY_MAX_BYTES")
 def verify(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        # Checked before the body is parsed: the page shares POST /api/v1/verify's limit per client.
+        allowed, wait = page_allowed(request, VerifyRateThrottle)
+        if not allowed:
+            response = HttpResponse(
+                _("Too many verifications from your address; try again in %(seconds)d seconds.") % {"seconds": wait},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
     form = VerifyForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():

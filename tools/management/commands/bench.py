@@ -9,7 +9,9 @@ PSNR against invisible-watermark's dwtDctSvd run from `--baseline-python`; smoke
 (tools/render_bench.py: frames/s of the per-frame path with each engine against a copy-through transcode,
 peak memory of 10 s vs 60 s jobs in fresh processes, and the share of a whole job spent outside face
 work; smoke: `--smoke`), `scale_out` (tools/scale_bench.py: end-to-end jobs per minute with 1, 2 and 3
-workers on PostgreSQL and Redis; smoke: `--smoke`).
+workers on PostgreSQL and Redis; smoke: `--smoke`),
+`verify_hostile` (tools/verify_bench.py: peak memory and time of one public verification per hostile or
+ordinary file, p95 against the budget; smoke: `--smoke`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "target",
-            choices=["audit", "face_search", "license_authorize", "watermark", "render", "scale_out", "swap_quality"],
+            choices=[
+                "audit",
+                "face_search",
+                "license_authorize",
+                "watermark",
+                "render",
+                "scale_out",
+                "swap_quality",
+                "verify_hostile",
+            ],
         )
         parser.add_argument("--writers", default="1,8", help="comma-separated writer process counts")
         parser.add_argument("--appends", type=int, default=4000, help="appends per run, shared by the writers")
@@ -62,6 +73,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--baseline-videos", type=int, default=3, help="watermark: videos for the slow baseline")
 
+        parser.add_argument("--child-timeout", type=float, default=120.0, help="verify_hostile: seconds per file")
         parser.add_argument("--runs", type=int, default=1, help="render: runs of each frames/s figure (median)")
         parser.add_argument(
             "--memory-engine",
@@ -71,37 +83,39 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["target"] == "swap_quality":  # tools/swap_quality_bench.py; smoke: --smoke
-            self._swap_quality(options)
-            return
-        if options["target"] == "render":
-            if options["runs"] < 1:
-                raise CommandError("--runs must be positive")
-            render = run_render_bench(
-                size=SMOKE if options["smoke"] else FULL,
-                repeat=options["runs"],
-                memory_engine=options["memory_engine"],
-                report=self.stderr.write,
-            )
-            for line in render.lines():
-                self.stdout.write(line)
-            return
-        if options["target"] == "scale_out":
-            self._scale_out(options)
-            return
-        if options["target"] == "watermark":
-            self._watermark(options)
-            return
-        if options["target"] == "face_search":
-            self._face_search(options)
-            return
-        if options["target"] == "license_authorize":
-            iterations = 200 if options["smoke"] else options["iterations"]
-            if iterations < 1:
-                raise CommandError("--iterations must be positive")
-            for line in run_license_authorize_bench(iterations=iterations, report=self.stderr.write).lines():
-                self.stdout.write(line)
-            return
+        # One method per target: a new benchmark adds a method and a line here.
+        targets = {
+            "audit": self._audit,
+            "face_search": self._face_search,
+            "license_authorize": self._license_authorize,
+            "render": self._render,
+            "scale_out": self._scale_out,
+            "swap_quality": self._swap_quality,
+            "verify_hostile": self._verify_hostile,
+            "watermark": self._watermark,
+        }
+        targets[options["target"]](options)
+
+    def _render(self, options: dict[str, Any]) -> None:
+        if options["runs"] < 1:
+            raise CommandError("--runs must be positive")
+        render = run_render_bench(
+            size=SMOKE if options["smoke"] else FULL,
+            repeat=options["runs"],
+            memory_engine=options["memory_engine"],
+            report=self.stderr.write,
+        )
+        for line in render.lines():
+            self.stdout.write(line)
+
+    def _license_authorize(self, options: dict[str, Any]) -> None:
+        iterations = 200 if options["smoke"] else options["iterations"]
+        if iterations < 1:
+            raise CommandError("--iterations must be positive")
+        for line in run_license_authorize_bench(iterations=iterations, report=self.stderr.write).lines():
+            self.stdout.write(line)
+
+    def _audit(self, options: dict[str, Any]) -> None:
         if options["appends"] < 1 or options["repeat"] < 1 or options["verify_entries"] < 1:
             raise CommandError("--appends, --repeat and --verify-entries must be positive")
         result = run_audit_bench(
@@ -120,6 +134,19 @@ class Command(BaseCommand):
         frames = 6 if options["smoke"] else 24
         for line in run_swap_quality_bench(clip_frames=frames, report=self.stderr.write).lines():
             self.stdout.write(line)
+
+    def _verify_hostile(self, options: dict[str, Any]) -> None:
+        from tools.verify_bench import run_verify_hostile_bench
+
+        if options["child_timeout"] <= 0:
+            raise CommandError("--child-timeout must be positive")
+        result = run_verify_hostile_bench(
+            smoke=options["smoke"], child_timeout=options["child_timeout"], report=self.stderr.write
+        )
+        for line in result.lines():
+            self.stdout.write(line)
+        if broken := [row.name for row in result.rows if row.outcome.startswith(("stopped", "crashed"))]:
+            raise CommandError(f"verification neither answered nor refused: {', '.join(broken)}")
 
     def _scale_out(self, options: dict[str, Any]) -> None:
         from tools.scale_bench import run_scale_out_bench
