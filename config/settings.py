@@ -287,6 +287,8 @@ WEBHOOK_ALLOW_INSECURE_LOOPBACK = env_bool("WEBHOOK_ALLOW_INSECURE_LOOPBACK", Fa
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1)
+# Active endpoints per organisation or owner: each one is an outbound request per event.
+WEBHOOK_MAX_ENDPOINTS = env_int("WEBHOOK_MAX_ENDPOINTS", 10, minimum=1, maximum=100)
 CELERY_BEAT_SCHEDULE["license-expire-due"] = {
     "task": "licensing.tasks.license_expire_due_task",
     "schedule": float(LICENSE_EXPIRY_INTERVAL_SECONDS),

@@ -1009,6 +1009,12 @@ def webhook_endpoint_create(
         raise Invalid(problem, code="webhook_url_refused", detail={"field": "url"})
     if unknown := sorted(set(events) - set(EVENT_TYPES)):
         raise Invalid(f"unknown events: {', '.join(unknown)}", detail={"field": "events"})
+    active = WebhookEndpoint.objects.filter(organisation=organisation, owner=owner, disabled_at__isnull=True)
+    if active.count() >= settings.WEBHOOK_MAX_ENDPOINTS:
+        raise Conflict(
+            f"at most {settings.WEBHOOK_MAX_ENDPOINTS} active webhook endpoints each; disable one first",
+            code="webhook_endpoint_limit",
+        )
     secret = "whsec_" + secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint(
         organisation=organisation, owner=owner, url=url, events=sorted(set(events)), created_at=clock.now()
@@ -1105,6 +1111,7 @@ def webhook_delivery_attempt(*, delivery_id: uuid.UUID | str) -> WebhookDelivery
             SIGNATURE_HEADER: signature(secret=webhook_secret(endpoint), timestamp=timestamp, body=body),
         },
         timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+        allow_insecure_loopback=settings.WEBHOOK_ALLOW_INSECURE_LOOPBACK,
     )
     with transaction.atomic():
         WebhookAttempt.objects.create(
