@@ -198,28 +198,27 @@ def url_problem(url: str, *, allow_insecure_loopback: bool, resolve: bool = True
     and every address the host resolves to must be public."""
     parts = urlsplit(url)
     try:
-        port = parts.port
+        port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         return "the URL's port is not a number from 0 to 65535"
-    if not parts.hostname:
-        return "the URL names no host"
-    if parts.username or parts.password:
-        return "credentials do not belong in the URL; authenticate the signature instead"
-    if parts.scheme == "https":
-        pass
-    elif not (parts.scheme == "http" and allow_insecure_loopback and _is_loopback(parts.hostname)):
-        return "webhook URLs must use https://"
-    if not resolve:
-        return None
+    problem = _form_problem(parts.scheme, parts.hostname, parts.username or parts.password, allow_insecure_loopback)
+    if problem or not resolve:
+        return problem
     try:
-        resolve_checked(
-            parts.hostname,
-            port or (443 if parts.scheme == "https" else 80),
-            allow_insecure_loopback=allow_insecure_loopback,
-        )
+        resolve_checked(str(parts.hostname), port, allow_insecure_loopback=allow_insecure_loopback)
     except DestinationRefused as exc:
         return str(exc)
     return None
+
+
+def _form_problem(scheme: str, host: str | None, credentials: str | None, allow_insecure_loopback: bool) -> str | None:
+    if not host:
+        return "the URL names no host"
+    if credentials:
+        return "credentials do not belong in the URL; authenticate the signature instead"
+    if scheme == "https" or (scheme == "http" and allow_insecure_loopback and _is_loopback(host)):
+        return None
+    return "webhook URLs must use https://"
 
 
 @dataclass(frozen=True)
