@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import ApiToken
 from accounts.roles import user_roles
 from accounts.selectors import token_of, tokens_of
 from accounts.serializers import MeOut, TokenIssuedOut, TokenIssueIn, TokenOut
@@ -35,7 +36,13 @@ class TokenListApi(APIView):
     def post(self, request: Request) -> Response:
         given = TokenIssueIn(data=request.data)
         given.is_valid(raise_exception=True)
-        issued = token_issue(user=request.user, name=given.validated_data["name"], actor=request.user)
+        issued = token_issue(
+            user=request.user,
+            name=given.validated_data["name"],
+            actor=request.user,
+            expires_at=given.validated_data.get("expires_at"),
+            minted_by=request.auth if isinstance(request.auth, ApiToken) else None,
+        )
         body = {**TokenOut(issued.token).data, "token": issued.plaintext}
         return Response(body, status=status.HTTP_201_CREATED)
 
