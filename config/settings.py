@@ -353,10 +353,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 VERIFY_RATE = env_str("VERIFY_RATE", "20/minute")
 # Other rate limits (config/throttling.py, web/signin.py): token issuance and render submission per
-# user, failed web sign-ins per client address.
+# user, failed sign-ins per client address and per account (accounts/signin_limits.py).
 TOKEN_ISSUE_RATE = env_str("TOKEN_ISSUE_RATE", "30/hour")
 RENDER_SUBMIT_RATE = env_str("RENDER_SUBMIT_RATE", "120/minute")
 LOGIN_FAILURE_RATE = env_str("LOGIN_FAILURE_RATE", "10/minute")
+# Failed sign-ins per account from all addresses together (web and admin): stops distributed guessing.
+LOGIN_ACCOUNT_FAILURE_RATE = env_str("LOGIN_ACCOUNT_FAILURE_RATE", "30/hour")
 
 # The cache holds rate-limit counters; with several web processes they must share one (Redis).
 CACHE_URL = env_optional("CACHE_URL")

@@ -1,28 +1,24 @@
-"""The sign-in page, limited in failed attempts per client address (LOGIN_FAILURE_RATE).
+"""The sign-in pages (the web's and the admin's), limited in failed attempts per address and per account.
 
-Only failures count, so people who type their password right are never slowed; after the limit a
-POST answers 429 until the window passes. Counters live in the default cache, like the API's.
+After a limit (accounts.signin_limits) a POST answers 429 with Retry-After until the window passes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.signin_limits import sign_in_blocked_for, sign_in_failed
 
 
-def _window() -> tuple[int, int]:
-    limit, seconds = SimpleRateThrottle.parse_rate(None, str(settings.LOGIN_FAILURE_RATE))  # type: ignore[arg-type]
-    return int(limit or 0), int(seconds or 60)
-
-
-def _key(request: HttpRequest) -> str:
-    return f"sign-in-failures:{request.META.get('REMOTE_ADDR', '')}"
+def _too_many(seconds: int) -> HttpResponse:
+    response = HttpResponse(_("Too many failed sign-ins; try again later."), status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 class SignInView(auth_views.LoginView):
@@ -30,19 +26,27 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        limit, seconds = _window()
-        if int(cache.get(_key(request), 0)) >= limit:
-            response = HttpResponse(_("Too many failed sign-ins; try again later."), status=429)
-            response["Retry-After"] = str(seconds)
-            return response
+        if (seconds := sign_in_blocked_for(request, request.POST.get("username", ""))) is not None:
+            return _too_many(seconds)
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        key = _key(self.request)
-        _limit, seconds = _window()
-        if cache.add(key, 1, timeout=seconds) is False:
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, timeout=seconds)
+        sign_in_failed(self.request, self.request.POST.get("username", ""))
         return super().form_invalid(form)
+
+
+def limited_admin_login(login: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wrap the admin site's login view with the same limits: a failed POST re-renders the form (200)."""
+
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return login(request, *args, **kwargs)
+        username = request.POST.get("username", "")
+        if (seconds := sign_in_blocked_for(request, username)) is not None:
+            return _too_many(seconds)
+        response = login(request, *args, **kwargs)
+        if response.status_code == 200:
+            sign_in_failed(request, username)
+        return response
+
+    return view
