@@ -13,6 +13,7 @@ from accounts.roles import user_roles
 from accounts.selectors import token_of, tokens_of
 from accounts.serializers import MeOut, TokenIssuedOut, TokenIssueIn, TokenOut
 from accounts.services import token_issue, token_revoke
+from config.errors import row_id
 from config.throttling import TokenIssueRateThrottle, throttles_for_post
 
 
@@ -50,5 +51,7 @@ class TokenListApi(APIView):
 class TokenRevokeApi(APIView):
     @extend_schema(request=None, responses=TokenOut)
     def delete(self, request: Request, token_id: int) -> Response:
-        token = token_revoke(token=token_of(user=request.user, token_id=token_id), actor=request.user)
+        token = token_revoke(
+            token=token_of(user=request.user, token_id=row_id(token_id, field="token_id")), actor=request.user
+        )
         return Response(TokenOut(token).data)

@@ -35,6 +35,7 @@ class ErrorCode(models.TextChoices):
     THROTTLED = "throttled", "Too many requests"
     CONFLICT = "conflict", "The request conflicts with the current state"
     BAD_REQUEST = "bad_request", "The request is malformed"
+    INVALID_ID = "invalid_id", "An id in the path is not a valid id"
     REQUEST_TOO_LARGE = "request_too_large", "The request body is larger than this server accepts"
     INTERNAL_ERROR = "internal_error", "An unexpected error occurred"
     DATABASE_UNAVAILABLE = "database_unavailable", "The database cannot be reached; try again shortly"
@@ -74,6 +75,17 @@ class Conflict(DomainError):
 class Invalid(DomainError):
     status_code = status.HTTP_400_BAD_REQUEST
     code: str = ErrorCode.VALIDATION_FAILED
+
+
+# Ids in paths are 64-bit integers in the database; a larger number is a malformed id, not a lookup.
+_MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(value: int, *, field: str) -> int:
+    """`value` if it can name a database row, else a 400 `invalid_id` (SQLite raised OverflowError)."""
+    if not 0 < value <= _MAX_ROW_ID:
+        raise Invalid(f"{field} must be a positive 64-bit integer", code=ErrorCode.INVALID_ID, detail={"field": field})
+    return value
 
 
 class Unavailable(DomainError):
