@@ -26,9 +26,9 @@ def test_pages_work_under_the_policy_with_no_violation(page: Any, settings: Any)
     violations: list[str] = []
     page.on(
         "console",
-        lambda message: violations.append(f"{page.url}: {message.text}")
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}") if "Content Security Policy" in message.text else None
+        ),
     )
     page.on("pageerror", lambda error: violations.append(str(error)))
     sign_in(page, admin)
