@@ -102,6 +102,24 @@ class InsufficientStorage(DomainError):
     retry_after_seconds = 60
 
 
+# Every stable code the API may answer with, by the app that owns it: ErrorCode here, and each app's
+# own enumeration (e.g. the licence gate's refusal reasons) registered from its AppConfig.ready().
+# The OpenAPI schema (config/openapi.py) publishes this registry, so clients can see every code.
+_registered_codes: dict[str, dict[str, str]] = {}
+
+
+def register_codes(app: str, codes: type[models.TextChoices]) -> None:
+    _registered_codes.setdefault(app, {}).update({str(value): str(label) for value, label in codes.choices})
+
+
+register_codes("config", ErrorCode)
+
+
+def registered_codes() -> dict[str, dict[str, str]]:
+    """{app: {code: description}} for every registered enumeration, in registration order."""
+    return {app: dict(codes) for app, codes in _registered_codes.items()}
+
+
 def error_body(code: str, message: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": str(code), "message": message, "detail": detail or {}}}
 

@@ -405,6 +405,8 @@ SPECTACULAR_SETTINGS = {
     # Schema naming hints are not deployment issues: keep them out of `check --deploy` (the schema is
     # validated by tests/test_openapi_and_docs.py).
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # The error body, every registered code and the error responses of every operation.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.postprocess_schema"],
 }
 
 # LOG_FORMAT json: one JSON object per line with the request id (config/logs.py); plain for humans.
