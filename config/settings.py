@@ -235,7 +235,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Redis brokers: a task delivered but not acknowledged within this many seconds (its worker died)
 # is handed to another worker, and workers look for such tasks every min(10, timeout/2) seconds.
-# Renders are safe to deliver twice (render.services), so this may be far below Redis's hour.
+# Renders are safe to deliver twice (render/execution.py), so this may be far below Redis's hour.
 BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,

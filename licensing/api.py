@@ -17,6 +17,15 @@ from rest_framework.views import APIView
 from accounts.services import user_by_username
 from config.errors import Forbidden, row_id
 from licensing.evidence import license_evidence_bundle
+from licensing.gate import license_authorize
+from licensing.lifecycle import (
+    LicenseTerms,
+    license_approve,
+    license_decline,
+    license_request,
+    license_revoke,
+    license_status_statement,
+)
 from licensing.models import (
     KeyCustody,
     License,
@@ -27,6 +36,7 @@ from licensing.models import (
     Work,
     WorkKind,
 )
+from licensing.parties import membership_add, membership_remove, organisation_create
 from licensing.selectors import (
     deliveries_of,
     grant_visible_to,
@@ -73,26 +83,13 @@ from licensing.serializers import (
     WorkRightIn,
     WorkRightOut,
 )
-from licensing.services import (
-    LicenseTerms,
+from licensing.signing_keys import owner_key_create_custodial, owner_key_register, platform_key_current
+from licensing.webhook_delivery import webhook_endpoint_create, webhook_endpoint_disable
+from licensing.works import (
     WorkFileSpec,
     WorkRightSpec,
     adaptation_grant_create,
     adaptation_grant_revoke,
-    license_approve,
-    license_authorize,
-    license_decline,
-    license_request,
-    license_revoke,
-    license_status_statement,
-    membership_add,
-    membership_remove,
-    organisation_create,
-    owner_key_create_custodial,
-    owner_key_register,
-    platform_key_current,
-    webhook_endpoint_create,
-    webhook_endpoint_disable,
     work_file_add,
     work_register,
     work_right_add,

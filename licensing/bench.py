@@ -24,19 +24,12 @@ from django.db import transaction
 from audit.bench import scratch_database
 from config import clock
 from licensing.documents import b64url_decode, load_public
+from licensing.gate import license_authorize
+from licensing.lifecycle import LicenseTerms, license_approve, license_request
 from licensing.models import License, OrganisationKind, OwnerKey, RightKind, WorkKind
-from licensing.services import (
-    LicenseTerms,
-    WorkFileSpec,
-    WorkRightSpec,
-    adaptation_grant_create,
-    license_approve,
-    license_authorize,
-    license_request,
-    organisation_create,
-    work_register,
-)
+from licensing.parties import organisation_create
 from licensing.verification import cache_clear
+from licensing.works import WorkFileSpec, WorkRightSpec, adaptation_grant_create, work_register
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from likeness.models import Likeness
 
 
 def end_licences_on_erasure(*, likeness: Likeness, actor: Any) -> None:
-    from licensing.services import licenses_end_for_erased_likeness
+    from licensing.lifecycle import licenses_end_for_erased_likeness
 
     licenses_end_for_erased_likeness(likeness=likeness, actor=actor)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from licensing.lifecycle import license_expire_due
 from licensing.models import DeliveryStatus
-from licensing.services import license_expire_due, webhook_deliveries_due, webhook_delivery_attempt
+from licensing.webhook_delivery import webhook_deliveries_due, webhook_delivery_attempt
 
 
 @shared_task(name="licensing.tasks.webhook_deliver_task", acks_late=True)

@@ -16,17 +16,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.throttling import RenderSubmitRateThrottle, VerifyRateThrottle, throttles_for_post
+from render.downloads import render_job_download_url, render_job_file_for_token
 from render.evidence import render_job_evidence_bundle
+from render.limits import verify_limits
 from render.models import FaceSelection, RenderJob
 from render.selectors import render_job_for_evidence, render_job_visible_to, render_jobs_visible_to
 from render.serializers import DownloadOut, RenderJobOut, RenderJobSubmitIn, VerifyIn, VerifyOut
-from render.services import (
-    render_job_cancel,
-    render_job_download_url,
-    render_job_file_for_token,
-    render_job_submit,
-    verify_limits,
-)
+from render.submission import render_job_cancel, render_job_submit
 from render.verification import verify_media_upload
 
 

@@ -41,29 +41,21 @@ from audit.checkpoints import audit_checkpoint_create
 from audit.selectors import audit_chain_verify
 from config import clock
 from licensing.documents import parse
+from licensing.lifecycle import LicenseTerms, license_approve, license_request, license_revoke
 from licensing.models import License, Organisation, OrganisationKind, RightKind, WorkFile, WorkKind
+from licensing.parties import organisation_create
 from licensing.refusals import RefusalReason
 from licensing.scope import Scope, describe
-from licensing.services import (
-    LicenseTerms,
-    WorkFileSpec,
-    WorkRightSpec,
-    adaptation_grant_create,
-    license_approve,
-    license_request,
-    license_revoke,
-    organisation_create,
-    work_file_add,
-    work_register,
-)
+from licensing.works import WorkFileSpec, WorkRightSpec, adaptation_grant_create, work_file_add, work_register
 from likeness.models import Likeness, LikenessOwner, LikenessStatus
 from likeness.services import PhotoUpload, likeness_create, likeness_enrol, owner_register
 from render.c2pa_manifest import read_manifest
+from render.limits import verify_limits
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
 from render.pipeline import read_image
 from render.provenance import watermark_key
 from render.sample_media import astronaut, hopper, jpeg_bytes, png_bytes, write_push_in_clip
-from render.services import render_job_submit, verify_limits
+from render.submission import render_job_submit
 from render.verification import verify_media_file
 from render.video import iter_frames
 from render.watermark import decode_image, decode_video_frames

@@ -8,7 +8,7 @@ from typing import Any
 
 
 def refuse_jobs_on_erasure(*, likeness: Any, actor: Any) -> None:
-    from render.services import render_jobs_refuse_for_erased_likeness
+    from render.submission import render_jobs_refuse_for_erased_likeness
 
     render_jobs_refuse_for_erased_likeness(likeness=likeness, actor=actor)
 

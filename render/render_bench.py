@@ -56,8 +56,7 @@ from django.db import connection, connections
 from django.test.utils import override_settings
 
 from likeness.engines.base import FaceEngine, SwapSource, get_engine, reset_engines
-from render import provenance
-from render import services as render_services
+from render import execution, provenance, submission
 from render.pipeline import FrameRenderer
 from render.sample_media import astronaut, png_bytes, write_moving_clip
 from render.video import iter_frames, transcode
@@ -241,17 +240,10 @@ def build_story(clips: list[Path]) -> Story:
 
     from accounts.services import user_create
     from config import clock
+    from licensing.lifecycle import LicenseTerms, license_approve, license_request
     from licensing.models import OrganisationKind, RightKind, WorkKind
-    from licensing.services import (
-        LicenseTerms,
-        WorkFileSpec,
-        WorkRightSpec,
-        adaptation_grant_create,
-        license_approve,
-        license_request,
-        organisation_create,
-        work_register,
-    )
+    from licensing.parties import organisation_create
+    from licensing.works import WorkFileSpec, WorkRightSpec, adaptation_grant_create, work_register
     from likeness.models import LikenessStatus
     from likeness.services import (
         PhotoUpload,
@@ -324,9 +316,9 @@ def build_story(clips: list[Path]) -> Story:
 
 def submit_job(story: Story, *, engine_name: str, clip: Path) -> Any:
     """Submit through the real service, but leave the run to the caller (timed here, or in a child)."""
-    with clip.open("rb") as handle, mock.patch.object(render_services, "_enqueue", lambda job_id: None):
+    with clip.open("rb") as handle, mock.patch.object(submission, "enqueue_job", lambda job_id: None):
         upload = UploadedFile(file=handle, name=clip.name, content_type="video/mp4", size=clip.stat().st_size)
-        return render_services.render_job_submit(
+        return submission.render_job_submit(
             user=story.studio_user,
             license_id=story.licenses[engine_name].pk,
             upload=upload,
@@ -422,7 +414,7 @@ def job_face_share(story: Story, *, clip: Path) -> JobShare:
         mock.patch.object(provenance, "finalise_file", timer.wrap("sign", original_finalise)),
     ):
         started = time.perf_counter()
-        render_services.render_job_execute(job.pk)
+        execution.render_job_execute(job.pk)
         total = time.perf_counter() - started
     job = RenderJob.objects.get(pk=job.pk)
     return JobShare(

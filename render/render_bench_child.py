@@ -25,9 +25,9 @@ def main(job_id: str, database: str) -> dict[str, object]:
     connections["default"].settings_dict["NAME"] = database
 
     from likeness.engines.base import get_engine
+    from render.execution import render_job_execute
     from render.models import RenderJob
     from render.render_bench import peak_rss_mib
-    from render.services import render_job_execute
 
     job = RenderJob.objects.select_related("license__likeness").get(pk=job_id)
     assert job.license is not None

@@ -14,8 +14,9 @@ from celery import shared_task
 from django.conf import settings
 
 from config.metrics import RENDER_SECONDS
+from render.execution import render_job_execute
 from render.models import JobStatus, RenderJob
-from render.services import render_job_execute, render_jobs_reap
+from render.reaper import render_jobs_reap
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from accounts.services import role_grant, token_issue, user_create
 from licensing.models import Organisation, OrganisationKind
-from licensing.services import organisation_create
+from licensing.parties import organisation_create
 from likeness.models import Likeness, LikenessOwner
 from likeness.services import likeness_create, owner_register
 
@@ -170,7 +170,7 @@ def make_work(
 
     from config import clock
     from licensing.models import RightKind, WorkKind
-    from licensing.services import WorkFileSpec, WorkRightSpec, work_register
+    from licensing.works import WorkFileSpec, WorkRightSpec, work_register
 
     since = clock.now() - timedelta(days=365)
     kinds = [RightKind.REPRODUCE, RightKind.DISTRIBUTE] + ([RightKind.ADAPT] if adapt else [])
@@ -201,7 +201,7 @@ def grant_adaptation(
     from datetime import timedelta
 
     from config import clock
-    from licensing.services import adaptation_grant_create
+    from licensing.works import adaptation_grant_create
 
     now = clock.now()
     return adaptation_grant_create(
@@ -219,7 +219,7 @@ def license_terms(works: list[Any], **overrides: Any) -> Any:
     from datetime import timedelta
 
     from config import clock
-    from licensing.services import LicenseTerms
+    from licensing.lifecycle import LicenseTerms
 
     now = clock.now()
     terms: dict[str, Any] = {
@@ -251,7 +251,7 @@ class LicensedStory:
 
 
 def make_licensed_story(*, approve: bool = True, **overrides: Any) -> LicensedStory:
-    from licensing.services import license_approve, license_request
+    from licensing.lifecycle import license_approve, license_request
 
     actor = make_licensable_actor("ada")
     rights_holder = make_rights_holder("rights")

@@ -48,7 +48,7 @@ def submit_queued(story: Any, monkeypatch: pytest.MonkeyPatch, *, client: Any = 
     """Submit through the API with the enqueue switched off: the job is stored QUEUED, and no worker
     has seen it (as if the broker had not delivered it yet)."""
     with monkeypatch.context() as patch:
-        patch.setattr("render.services._enqueue", lambda job_id: None)
+        patch.setattr("render.submission.enqueue_job", lambda job_id: None)
         response = story.submit(client, **fields)
     assert response.status_code == 201, response.content
     job = RenderJob.objects.get(pk=response.json()["id"])

@@ -84,8 +84,9 @@ class RenderStory:
 
 def make_render_story(tmp_path: Path, *, enrol: bool = True, **terms: Any) -> RenderStory:
     """`enrol=False` skips the face engines (Ada is ENROLLED on paper only): for jobs that never pass the gate."""
+    from licensing.lifecycle import license_approve, license_request
     from licensing.models import RightKind, WorkKind
-    from licensing.services import WorkFileSpec, WorkRightSpec, license_approve, license_request, work_register
+    from licensing.works import WorkFileSpec, WorkRightSpec, work_register
 
     actor = make_enrolled_actor("ada") if enrol else make_licensable_actor("ada")
     rights_holder = make_rights_holder("rights")

@@ -59,8 +59,8 @@ from licensing.documents import (
     sign,
     verify,
 )
+from licensing.lifecycle import license_approve, license_request, license_revoke
 from licensing.models import DeliveryStatus, License, LicenseStatus, WebhookDelivery
-from licensing.services import license_approve, license_request, license_revoke
 from licensing.tasks import webhook_retry_due_task
 from licensing.verification import cache_clear
 from licensing.webhooks import (

@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEntry
 from licensing.erasure import end_licences_on_erasure
+from licensing.lifecycle import license_expire_due, license_request
 from licensing.models import License, LicenseStatus
-from licensing.services import license_expire_due, license_request
 from licensing.tasks import license_expire_due_task
 from likeness.erasure import erasure_hooks
 from tests.factories import license_terms, make_licensed_story

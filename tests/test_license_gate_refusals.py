@@ -17,15 +17,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from licensing.documents import b64url, canonical, countersign_payload, parse, sign
+from licensing.gate import license_authorize
+from licensing.lifecycle import license_revoke, licenses_end_for_erased_likeness
 from licensing.models import License, RightKind
 from licensing.refusals import RefusalReason
-from licensing.services import (
-    adaptation_grant_revoke,
-    license_authorize,
-    license_revoke,
-    licenses_end_for_erased_likeness,
-)
 from licensing.verification import cache_clear
+from licensing.works import adaptation_grant_revoke
 from likeness.models import Likeness, LikenessStatus
 from tests.factories import grant_adaptation, make_licensed_story, make_studio, make_work
 
@@ -169,7 +166,7 @@ def test_a_holder_that_never_had_the_adaptation_right_cannot_pass_it_on(clock):
 
 
 def test_a_studio_holding_its_own_work_may_render_it(clock):
-    from licensing.services import license_approve, license_request
+    from licensing.lifecycle import license_approve, license_request
     from tests.factories import license_terms, make_licensable_actor
 
     actor, studio = make_licensable_actor("ada"), make_studio("selfheld")

@@ -12,9 +12,9 @@ import pytest
 from django.db import connection, connections
 
 from audit.models import AuditEntry
+from licensing.gate import license_authorize, license_release_use
 from licensing.models import License, LicenseStatus
 from licensing.refusals import RefusalReason
-from licensing.services import license_authorize, license_release_use
 from tests.factories import make_licensed_story
 
 

@@ -10,8 +10,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from licensing.documents import b64url, public_raw, sign
+from licensing.gate import license_authorize
+from licensing.lifecycle import license_request
 from licensing.models import KeyCustody, OwnerKey
-from licensing.services import license_authorize, license_request
 from tests.factories import license_terms, make_licensed_story
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +125,7 @@ def test_only_owners_hold_keys(clock):
 
 
 def test_a_rotated_platform_key_keeps_old_countersignatures_valid(clock, settings, tmp_path):
-    from licensing.services import license_approve
+    from licensing.lifecycle import license_approve
 
     story = make_licensed_story()
     old_platform_kid = story.license.platform_key_id

@@ -19,7 +19,8 @@ from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 from rest_framework.test import APIClient
 
-from licensing.services import license_revoke, owner_key_create_custodial
+from licensing.lifecycle import license_revoke
+from licensing.signing_keys import owner_key_create_custodial
 from tests.factories import make_licensed_story
 
 pytestmark = pytest.mark.django_db

@@ -454,7 +454,7 @@ def table(rows: list[tuple[Row, list[str], list[str]]]) -> str:
 @pytest.fixture
 def world(tmp_path: Path, isolated_media: Path) -> World:
     from licensing.models import AdaptationGrant
-    from licensing.services import webhook_endpoint_create
+    from licensing.webhook_delivery import webhook_endpoint_create
 
     cache.clear()
     story = make_render_story(tmp_path)

@@ -96,7 +96,7 @@ def test_an_edited_licence_document_in_a_bundle_is_named(story_and_job):
 
 
 def test_a_revoked_licence_bundle_carries_the_signed_revocation(story_and_job):
-    from licensing.services import license_revoke
+    from licensing.lifecycle import license_revoke
 
     story, _job = story_and_job
     license_revoke(license=story.license, reason="no longer", actor=story.actor.user)

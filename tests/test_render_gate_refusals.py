@@ -26,17 +26,10 @@ from PIL import Image
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from licensing.documents import countersign_payload, parse, sign
+from licensing.lifecycle import license_approve, license_request, license_revoke
 from licensing.models import AdaptationGrant, License, RightKind, WorkKind
 from licensing.refusals import RefusalReason
-from licensing.services import (
-    WorkFileSpec,
-    WorkRightSpec,
-    adaptation_grant_revoke,
-    license_approve,
-    license_request,
-    license_revoke,
-    work_register,
-)
+from licensing.works import WorkFileSpec, WorkRightSpec, adaptation_grant_revoke, work_register
 from likeness.models import Likeness, LikenessStatus
 from likeness.services import likeness_erase
 from render.models import JobStatus, RenderJob

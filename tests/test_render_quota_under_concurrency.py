@@ -16,8 +16,8 @@ from audit.actions import AuditAction
 from audit.models import AuditEntry
 from audit.selectors import audit_chain_verify
 from licensing.models import License, LicenseStatus
+from render.execution import render_job_execute
 from render.models import JobStatus, RenderJob
-from render.services import render_job_execute
 from tests.render_checks import job_actions, stored_outputs, submit_queued
 from tests.render_story import make_render_story
 

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from licensing.models import License
+from render.execution import _Claim, _claim
 from render.models import JobStatus, RenderJob
-from render.services import _Claim, _claim, render_jobs_reap
+from render.reaper import render_jobs_reap
 from tests.render_checks import job_actions, job_entries, stored_outputs, submit_queued
 from tests.render_story import RenderStory, make_render_story
 

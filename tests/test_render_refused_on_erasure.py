@@ -17,14 +17,14 @@ import pytest
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
+from licensing.lifecycle import license_approve, license_request
 from licensing.models import License
-from licensing.services import license_approve, license_request
 from likeness.erasure import erasure_hooks
 from likeness.services import likeness_erase
 from render import provenance
 from render.erasure import refuse_jobs_on_erasure
+from render.execution import render_job_execute
 from render.models import JobStatus, RenderJob
-from render.services import render_job_execute
 from tests.factories import license_terms, make_licensable_actor
 from tests.render_checks import job_actions, job_entries, stored_outputs, submit_queued
 from tests.render_story import RenderStory, make_render_story

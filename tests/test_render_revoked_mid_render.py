@@ -20,10 +20,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
+from licensing.lifecycle import license_revoke
 from licensing.models import License, LicenseStatus
-from licensing.services import WorkFileSpec, license_revoke, work_file_add
-from render import provenance
-from render import services as render_services
+from licensing.works import WorkFileSpec, work_file_add
+from render import execution, provenance
 from render.models import JobStatus, RenderJob
 from tests.render_checks import job_actions, job_entries, stored_files, stored_outputs
 from tests.render_story import RenderStory, hopper_clip, make_render_story
@@ -119,13 +119,13 @@ def test_a_revocation_after_the_last_periodic_recheck_is_caught_before_release(t
 def test_a_revocation_after_the_last_frame_is_caught_before_release(tmp_path, clock, monkeypatch):
     story = make_render_story(tmp_path)
     clip = short_clip(story, tmp_path)
-    original = render_services._release
+    original = execution._release
 
     def release_after_revocation(job: RenderJob, output: Any) -> None:
         revoke(story)  # every frame is done and the file is signed; nothing is stored yet
         original(job, output)
 
-    monkeypatch.setattr(render_services, "_release", release_after_revocation)
+    monkeypatch.setattr(execution, "_release", release_after_revocation)
     job = submit_video(story, clip)
     assert job.frames_done == 8
     assert_revoked_and_discarded(job, story)
@@ -135,7 +135,7 @@ def test_a_revocation_between_the_release_check_and_the_commit_deletes_the_store
     """The output is already written to storage when the licence falls: it is deleted, not released."""
     story = make_render_story(tmp_path)
     clip = short_clip(story, tmp_path)
-    original_gate, original_release = render_services._gate, render_services._release
+    original_gate, original_release = execution._gate, execution._release
     releasing = {"checks": 0}
     stored_when_revoked: list[list[str]] = []
 
@@ -160,8 +160,8 @@ def test_a_revocation_between_the_release_check_and_the_commit_deletes_the_store
         releasing["checks"] = 1
         original_release(job, output)
 
-    monkeypatch.setattr(render_services, "_gate", gate)
-    monkeypatch.setattr(render_services, "_release", release)
+    monkeypatch.setattr(execution, "_gate", gate)
+    monkeypatch.setattr(execution, "_release", release)
     job = submit_video(story, clip)
     assert len(stored_when_revoked) == 1 and len(stored_when_revoked[0]) == 1, "the output had been stored"
     assert_revoked_and_discarded(job, story)

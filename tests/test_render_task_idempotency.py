@@ -16,11 +16,11 @@ from celery.exceptions import Retry
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
+from licensing.lifecycle import license_revoke
 from licensing.models import License
-from licensing.services import license_revoke
-from render import services as render_services
+from render import execution
+from render.execution import _Claim, _claim, render_job_execute
 from render.models import JobStatus, RenderJob
-from render.services import _Claim, _claim, render_job_execute
 from render.tasks import render_job_run
 from tests.render_checks import job_actions, job_entries, stored_files, stored_outputs, submit_queued
 from tests.render_story import make_render_story
@@ -142,7 +142,7 @@ def test_cancelling_a_finished_job_is_refused_as_job_finished(tmp_path, clock):
 
 def test_a_task_for_a_job_that_does_not_exist_does_nothing(monkeypatch):
     called = []
-    monkeypatch.setattr(render_services, "_gate", lambda *args, **kwargs: called.append(1))
+    monkeypatch.setattr(execution, "_gate", lambda *args, **kwargs: called.append(1))
     assert render_job_execute(uuid.uuid4()) is None
     assert called == [] and RenderJob.objects.count() == 0
 

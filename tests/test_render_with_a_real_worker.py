@@ -33,7 +33,7 @@ from django.db import connection
 from audit.actions import AuditAction
 from audit.selectors import audit_chain_verify
 from licensing.models import License
-from licensing.services import WorkFileSpec, work_file_add
+from licensing.works import WorkFileSpec, work_file_add
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
 from tests.conftest import require_service
 from tests.render_checks import job_actions, job_entries

@@ -27,8 +27,8 @@ from django.db import connection
 
 from audit.models import AuditEntry
 from audit.selectors import audit_chain_verify
+from licensing.lifecycle import license_approve, license_request
 from licensing.models import License
-from licensing.services import license_approve, license_request
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
 from render.scale_out import Fleet, call, database_url_for, platform_env, submit_render
 from tests.conftest import require_service

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from PIL import Image
 from rest_framework.test import APIClient
 
-from licensing.services import license_revoke
+from licensing.lifecycle import license_revoke
 from render.models import RenderJob
 from tests.render_story import make_render_story
 

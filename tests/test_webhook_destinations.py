@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 from licensing import webhooks
+from licensing.lifecycle import license_revoke
 from licensing.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from licensing.services import license_revoke, webhook_endpoint_disable
+from licensing.webhook_delivery import webhook_endpoint_disable
 from tests.factories import make_licensed_story
 
 pytestmark = pytest.mark.django_db

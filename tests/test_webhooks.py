@@ -15,9 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from licensing.lifecycle import license_revoke
 from licensing.models import DeliveryStatus, WebhookDelivery
-from licensing.services import license_revoke, webhook_endpoint_disable
 from licensing.tasks import webhook_deliver_task, webhook_retry_due_task
+from licensing.webhook_delivery import webhook_endpoint_disable
 from licensing.webhooks import signature_valid
 from tests.factories import make_licensed_story, make_persona
 

@@ -10,8 +10,8 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from licensing.services import license_revoke
-from render.services import render_job_submit
+from licensing.lifecycle import license_revoke
+from render.submission import render_job_submit
 from tests.browser.conftest import shoot
 from tests.render_story import make_render_story
 

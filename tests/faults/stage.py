@@ -24,7 +24,7 @@ from django.db import close_old_connections, connection
 
 from audit.selectors import audit_chain_verify
 from licensing.models import License
-from licensing.services import WorkFileSpec, work_file_add
+from licensing.works import WorkFileSpec, work_file_add
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
 from render.scale_out import Answer, Fleet, call, database_url_for, platform_env, submit_render
 from tests.conftest import IN_CI

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from licensing.documents import parse
+from licensing.lifecycle import LicenseTerms, license_approve, license_decline, license_request, license_revoke
 from licensing.models import LicenseStatus, OrganisationKind
 from licensing.scope import Scope, describe
 from licensing.selectors import license_visible_to, organisations_visible_to, works_visible_to
-from licensing.services import LicenseTerms, license_approve, license_decline, license_request, license_revoke
 from render.selectors import render_jobs_under_license, work_titles_of_files
 from web.explanations import explain
 from web.forms import DeclineForm, LicenseRequestForm, RevokeForm, end_of_day, territory_list

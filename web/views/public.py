@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from config.errors import DomainError
-from render.services import verify_limits
+from render.limits import verify_limits
 from render.verification import verify_media_upload
 from web.forms import VerifyForm
 

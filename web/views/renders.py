@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from licensing.models import LicenseStatus
+from render.downloads import render_job_download_url
 from render.models import TERMINAL_STATUSES, FaceSelection, JobStatus, RenderJob
 from render.selectors import render_job_seen_by_party, render_job_visible_to, render_jobs_visible_to
-from render.services import render_job_download_url, render_job_submit
+from render.submission import render_job_submit
 from web.explanations import explain
 from web.forms import RenderSubmitForm
 from web.pages import attempt, page

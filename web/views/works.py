@@ -19,7 +19,7 @@ from licensing.selectors import (
     work_visible_to,
     works_visible_to,
 )
-from licensing.services import (
+from licensing.works import (
     WorkFileSpec,
     WorkRightSpec,
     adaptation_grant_create,

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.services import user_by_username
 from config.errors import DomainError
 from licensing.models import OrganisationKind
-from licensing.services import organisation_create
+from licensing.parties import organisation_create
 
 
 class Command(BaseCommand):

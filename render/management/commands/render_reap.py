@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from render.services import render_jobs_reap
+from render.reaper import render_jobs_reap
 
 
 class Command(BaseCommand):

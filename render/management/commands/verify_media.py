@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.errors import DomainError
-from render.services import verify_limits
+from render.limits import verify_limits
 from render.verification import verify_media_file
 
 

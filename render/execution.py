@@ -1,6 +1,6 @@
-"""Render jobs: submission, the worker's run (gate, identity, frames, release), cancellation, download.
+"""The worker's run of one render job: claim, gate, identity, frames, release; outages and requeues.
 
-The worker's run is idempotent and safe to deliver twice: a job in a final state is left alone, a
+The run is idempotent and safe to deliver twice: a job in a final state is left alone, a
 job another worker holds (an unexpired lease) is left alone (the caller is told when that lease ends,
 so the task looks again then), and a job whose worker died (expired lease) is taken over without
 reserving a second licence use. Heavy work happens outside any
@@ -8,10 +8,7 @@ transaction; each state change is one short transaction with its audit entry.
 
 Outages are not failures: when the storage or the database cannot be reached (or the disk is full)
 the job goes back to QUEUED and its task retries with backoff, up to RENDER_MAX_ATTEMPTS attempts;
-then it fails with the outage's code. Nothing else may leave a job stuck: `render_jobs_reap` (a beat
-task) returns RUNNING jobs whose worker died to the queue (or fails them, code `worker_lost`, after
-RENDER_MAX_ATTEMPTS), and queues again the QUEUED jobs whose broker message was never sent or was
-lost (a broker restart without persistence loses every queued message).
+then it fails with the outage's code. Jobs whose worker died are found by the reaper (render/reaper.py).
 """
 
 from __future__ import annotations
@@ -24,226 +21,27 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import UploadedFile
-from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
-from django.urls import reverse
 
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
-from config.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, database_is_unreachable
+from config.errors import DomainError, database_is_unreachable
 from config.storage import storage_call, storage_delete_quietly, storage_failure, storage_save
-from licensing.models import License, LicenseStatus, Organisation, OrganisationKind
+from licensing.gate import license_authorize, license_release_use
 from licensing.refusals import RefusalReason
-from licensing.services import license_authorize, license_release_use
 from likeness.engines.base import SwapSource, get_engine
 from likeness.services import likeness_identity_materials
 from render import pipeline, provenance
-from render.media import MediaInfo, MediaLimits, MediaRejected, probe_media
-from render.models import TERMINAL_STATUSES, FaceSelection, JobStatus, RenderJob
+from render.media import MediaRejected
+from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
+from render.submission import EXTENSIONS
 from render.video import transcode
 
 logger = logging.getLogger(__name__)
-
-_EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "mp4": ".mp4"}
-_DOWNLOAD_SALT = "render.download"
-
-
-def media_limits() -> MediaLimits:
-    return MediaLimits(
-        max_bytes=settings.RENDER_MAX_UPLOAD_BYTES,
-        max_pixels=settings.RENDER_MAX_PIXELS,
-        max_video_seconds=settings.RENDER_MAX_VIDEO_SECONDS,
-        max_fps=settings.RENDER_MAX_FPS,
-    )
-
-
-def verify_limits() -> MediaLimits:
-    """Verification reads any file anyone sends: same pixel and duration limits, its own size limit."""
-    return MediaLimits(
-        max_bytes=settings.VERIFY_MAX_BYTES,
-        max_pixels=settings.RENDER_MAX_PIXELS,
-        max_video_seconds=settings.RENDER_MAX_VIDEO_SECONDS,
-        max_fps=settings.RENDER_MAX_FPS,
-    )
-
-
-def _studio_for(user: Any, studio_id: uuid.UUID | None) -> Organisation:
-    studios = Organisation.objects.filter(kind=OrganisationKind.STUDIO, memberships__user=user).distinct()
-    if studio_id is not None:
-        studio = studios.filter(pk=studio_id).first()
-        if studio is None:
-            raise NotFound("no such studio")
-        return studio
-    found = list(studios[:2])
-    if not found:
-        raise Forbidden("only studio members may submit renders", code="not_a_studio_member")
-    if len(found) > 1:
-        raise Invalid("you belong to several studios; name one with studio_id", code="studio_required")
-    return found[0]
-
-
-def _store_upload(upload: UploadedFile, *, name: str) -> tuple[Path, MediaInfo]:
-    """Copy the upload to a private temporary file and probe it; nothing is stored if it is refused."""
-    size = upload.size or 0
-    if size > settings.RENDER_MAX_UPLOAD_BYTES:
-        raise MediaRejected(
-            f"{name} is {size} bytes; the limit is {settings.RENDER_MAX_UPLOAD_BYTES}",
-            code="media_too_large",
-            detail={"file": name, "size_bytes": size},
-        )
-    handle = tempfile.NamedTemporaryFile(prefix="upload-", delete=False)
-    path = Path(handle.name)
-    try:
-        with handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-        return path, probe_media(path, limits=media_limits(), name=name)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-
-
-def render_job_submit(
-    *,
-    user: Any,
-    license_id: uuid.UUID,
-    upload: UploadedFile,
-    purpose: str,
-    territory: str,
-    face_selection: FaceSelection = FaceSelection.LARGEST,
-    face_index: int | None = None,
-    studio_id: uuid.UUID | None = None,
-) -> RenderJob:
-    """Store the target file and a QUEUED job; the worker runs the gate. Bad media is refused here."""
-    studio = _studio_for(user, studio_id)
-    if face_selection == FaceSelection.INDEX and face_index is None:
-        raise Invalid("face_index is required when faces=index", code="face_index_required")
-    name = upload.name or "upload"
-    path, info = _store_upload(upload, name=name)
-    try:
-        # Stored before the job row exists: an outage here (storage_unavailable, storage_full)
-        # leaves neither a job nor a partial file. A stored file whose job insert then fails is
-        # harmless: it is named by its bytes, and the next submission of them reuses it.
-        storage_name = f"uploads/{info.sha256}{_EXTENSIONS[info.format]}"
-        if not storage_call(lambda: default_storage.exists(storage_name)):
-            storage_name = storage_save(storage_name, path)
-    finally:
-        path.unlink(missing_ok=True)
-    with transaction.atomic():
-        job = RenderJob.objects.create(
-            studio=studio,
-            submitted_by=user,
-            license=License.objects.filter(pk=license_id).first(),
-            requested_license_id=license_id,
-            target_name=storage_name,
-            target_sha256=info.sha256,
-            media_type=info.kind,
-            target_info={
-                "format": info.format,
-                "width": info.width,
-                "height": info.height,
-                "duration_seconds": info.duration_seconds,
-                "fps": info.fps,
-                "frame_count": info.frame_count,
-                "has_audio": info.has_audio,
-            },
-            face_selection=face_selection,
-            face_index=face_index,
-            purpose=purpose,
-            territory=territory.strip().upper(),
-            frames_total=info.frame_count,
-            created_at=clock.now(),
-        )
-        audit_record(
-            actor=user,
-            action=AuditAction.RENDER_JOB_SUBMITTED,
-            target=job,
-            data={
-                "license_id": str(license_id),
-                "studio_id": str(studio.pk),
-                "target_sha256": info.sha256,
-                "media_type": info.kind,
-                "purpose": purpose,
-                "territory": job.territory,
-            },
-        )
-        transaction.on_commit(lambda: _enqueue(job.pk))
-    return job
-
-
-def _enqueue(job_id: uuid.UUID) -> bool:
-    """Send the job's task to the broker; False (logged) when the broker cannot be reached.
-
-    The job is already committed as QUEUED, so a broker outage loses nothing: the submission still
-    answers 201, and the reaper sends the task once the broker is back (dispatched_at stays unset).
-    """
-    from kombu.exceptions import OperationalError as BrokerError
-
-    from render.tasks import render_job_run
-
-    try:
-        render_job_run.apply_async(args=[str(job_id)])
-    except BrokerError as exc:
-        logger.warning("render job %s could not be queued (%s); the reaper will queue it", job_id, exc)
-        return False
-    RenderJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(dispatched_at=clock.now())
-    return True
-
-
-def render_job_cancel(*, job: RenderJob, actor: Any) -> RenderJob:
-    with transaction.atomic():
-        job = RenderJob.objects.select_for_update().get(pk=job.pk)
-        if job.status in TERMINAL_STATUSES:
-            raise Conflict(f"the job is already {job.status}", code="job_finished")
-        job.status = JobStatus.CANCELLED
-        job.finished_at = clock.now()
-        job.save(update_fields=["status", "finished_at"])
-        audit_record(actor=actor, action=AuditAction.RENDER_JOB_CANCELLED, target=job, data={})
-    return job
-
-
-def render_jobs_refuse_for_erased_likeness(*, likeness: Any, actor: Any) -> int:
-    """Refuse every QUEUED or RUNNING job under a licence for `likeness` (reason likeness_erased).
-
-    Called by the erasure hook (render/erasure.py) inside the erasure's transaction. A queued job is
-    then never claimed; a running one is stopped by its worker's next heartbeat (the job is no longer
-    RUNNING), which stores nothing. Returns how many jobs it refused.
-    """
-    refused = 0
-    now = clock.now()
-    with transaction.atomic():
-        jobs = RenderJob.objects.select_for_update(of=("self",)).filter(
-            license__likeness=likeness, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-        )
-        for job in jobs:
-            previous = job.status
-            job.status = JobStatus.REFUSED
-            job.refusal_reason = RefusalReason.LIKENESS_ERASED.value
-            job.finished_at = now
-            job.lease_until = None
-            job.save(update_fields=["status", "refusal_reason", "finished_at", "lease_until"])
-            audit_record(
-                actor=actor,
-                action=AuditAction.RENDER_JOB_REFUSED,
-                target=job,
-                data={
-                    "reason": RefusalReason.LIKENESS_ERASED.value,
-                    "license_id": str(job.requested_license_id),
-                    "previous_status": previous,
-                },
-            )
-            refused += 1
-    return refused
-
-
-# --- The worker -----------------------------------------------------------------------------------
 
 
 class _Stop(Exception):
@@ -297,7 +95,7 @@ def _claim(job_id: uuid.UUID) -> _Claim | _Held | None:
         if job.status == JobStatus.RUNNING and job.attempts >= settings.RENDER_MAX_ATTEMPTS:
             # Its worker died on the last allowed attempt (a render that kills its worker every
             # time, say by running out of memory, must not be retried for ever).
-            _fail_worker_lost(job)
+            fail_worker_lost(job)
             return None
         if not job.use_reserved:
             refusal = _gate(job, reserve=True)
@@ -383,14 +181,14 @@ def _produce(job: RenderJob, work_dir: Path) -> Path:
     renderer = pipeline.FrameRenderer(
         engine=get_engine(engine_name), source=source, selection=job.face_selection, index=job.face_index, mark=marker
     )
-    target = work_dir / f"target{_EXTENSIONS[job.target_info['format']]}"
+    target = work_dir / f"target{EXTENSIONS[job.target_info['format']]}"
     with default_storage.open(job.target_name, "rb") as stored, target.open("wb") as local:
         shutil.copyfileobj(stored, local)
     if hashlib.sha256(target.read_bytes()).hexdigest() != job.target_sha256:
         raise _Stop(JobStatus.FAILED, "target_changed")
     recheck_every = settings.RENDER_RECHECK_FRAMES
     if job.media_type == "image":
-        output = work_dir / f"output{_EXTENSIONS[job.target_info['format']]}"
+        output = work_dir / f"output{EXTENSIONS[job.target_info['format']]}"
         frame = renderer(pipeline.read_image(target), 0)
         _heartbeat(job, done=1, total=1, recheck=True)
         xmp = provenance.xmp_packet(job=job, label=provenance.label_text(job))
@@ -417,7 +215,7 @@ def _finish(job: RenderJob, *, status: JobStatus, code: str = "", message: str =
         _end_locked(locked, status=status, code=code, message=message)
 
 
-def _fail_worker_lost(locked: RenderJob) -> None:
+def fail_worker_lost(locked: RenderJob) -> None:
     message = f"the worker died during attempt {locked.attempts}"
     _end_locked(locked, status=JobStatus.FAILED, code="worker_lost", message=message)
 
@@ -574,11 +372,11 @@ def _requeue(job: RenderJob, *, code: str) -> float | None:
             _end_locked(locked, status=JobStatus.FAILED, code=code, message=f"gave up after {locked.attempts} attempts")
             return None
         delay = _retry_delay(locked.attempts)
-        _requeue_locked(locked, code=code, retry_at=clock.now() + timedelta(seconds=delay))
+        requeue_locked(locked, code=code, retry_at=clock.now() + timedelta(seconds=delay))
     return delay  # anything this attempt stored is deleted when the next one claims the job
 
 
-def _requeue_locked(locked: RenderJob, *, code: str, retry_at: datetime | None) -> None:
+def requeue_locked(locked: RenderJob, *, code: str, retry_at: datetime | None) -> None:
     previous = locked.status
     locked.status = JobStatus.QUEUED
     locked.lease_until = None
@@ -622,118 +420,3 @@ def _discard_outputs(job_id: uuid.UUID) -> None:
         return
     for name in files:
         storage_delete_quietly(f"{prefix}/{name}")
-
-
-# --- The reaper -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReapReport:
-    requeued: list[str]
-    failed: list[str]
-    dispatched: list[str]
-
-    def as_dict(self) -> dict[str, list[str]]:
-        return {"requeued": self.requeued, "failed": self.failed, "dispatched": self.dispatched}
-
-
-def render_jobs_reap() -> ReapReport:
-    """Make sure no render job waits for ever (run by the `render-reap` beat task and `render_reap`).
-
-    - RUNNING jobs whose lease ran out more than RENDER_REAP_GRACE_SECONDS ago lost their worker and
-      no redelivery took them over: back to QUEUED (attempts left) or FAILED with `worker_lost`.
-    - QUEUED jobs never dispatched (the broker was down at submission) or dispatched longer than
-      RENDER_REDISPATCH_SECONDS ago (a broker restart may have lost the message) get their task
-      sent again. A duplicate message is harmless: claiming a job is idempotent.
-
-    Each job is handled in its own transaction under its row lock, skipping rows another reaper or
-    worker holds, so two reapers never act on one job.
-    """
-    now = clock.now()
-    grace = timedelta(seconds=settings.RENDER_REAP_GRACE_SECONDS)
-    requeued: list[str] = []
-    failed: list[str] = []
-    stale = RenderJob.objects.filter(status=JobStatus.RUNNING, lease_until__lt=now - grace)
-    for job_id in list(stale.values_list("pk", flat=True)[:500]):
-        with transaction.atomic():
-            job = (
-                RenderJob.objects.select_for_update(skip_locked=True)
-                .filter(pk=job_id, status=JobStatus.RUNNING, lease_until__lt=now - grace)
-                .first()
-            )
-            if job is None:
-                continue
-            if job.attempts >= settings.RENDER_MAX_ATTEMPTS:
-                _fail_worker_lost(job)
-                failed.append(str(job.pk))
-                continue
-            _requeue_locked(job, code="worker_lost", retry_at=None)
-            requeued.append(str(job.pk))
-    redispatch_before = now - timedelta(seconds=settings.RENDER_REDISPATCH_SECONDS)
-    waiting = RenderJob.objects.filter(status=JobStatus.QUEUED).filter(
-        Q(pk__in=requeued)
-        | Q(dispatched_at__isnull=True, created_at__lt=now - grace)
-        | Q(dispatched_at__lt=redispatch_before)
-    )
-    dispatched = [
-        str(job_id) for job_id in waiting.order_by("created_at").values_list("pk", flat=True)[:500] if _enqueue(job_id)
-    ]
-    if requeued or failed or dispatched:
-        logger.info("render reaper: %d requeued, %d failed, %d dispatched", len(requeued), len(failed), len(dispatched))
-    return ReapReport(requeued=requeued, failed=failed, dispatched=dispatched)
-
-
-# --- Downloads ------------------------------------------------------------------------------------
-
-
-def _refuse_if_license_revoked(job: RenderJob, *, actor: Any, actor_label: str | None = None) -> None:
-    """Once a licence is revoked, no output made under it is handed out again (audited refusal).
-
-    Links issued before the revocation stay valid until they expire (DOWNLOAD_LINK_SECONDS, or
-    S3_URL_EXPIRY_SECONDS for presigned S3 links): keep those short.
-    """
-    if job.license_id is None:
-        return
-    status = License.objects.filter(pk=job.license_id).values_list("status", flat=True).first()
-    if status != LicenseStatus.REVOKED:
-        return
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditAction.RENDER_JOB_DOWNLOAD_REFUSED,
-            target=job,
-            data={"reason": "license_revoked", "license_id": str(job.license_id)},
-            actor_label=actor_label,
-        )
-    raise Conflict("the licence this output was made under has been revoked", code="license_revoked")
-
-
-def render_job_download_url(*, job: RenderJob, actor: Any, request_base: str) -> str:
-    """A short-lived link to the output: presigned on S3, signed by us on local storage. Audited."""
-    if job.status != JobStatus.COMPLETED or not job.output_name:
-        raise Conflict("the job has no output to download", code="no_output")
-    _refuse_if_license_revoked(job, actor=actor)
-    with transaction.atomic():
-        audit_record(
-            actor=actor, action=AuditAction.RENDER_JOB_DOWNLOADED, target=job, data={"output_sha256": job.output_sha256}
-        )
-    if settings.STORAGES["default"]["BACKEND"].endswith("S3Storage"):
-        return str(default_storage.url(job.output_name))
-    token = TimestampSigner(salt=_DOWNLOAD_SALT).sign(str(job.pk))
-    return f"{request_base}{reverse('render-job-file', args=[job.pk])}?token={token}"
-
-
-def render_job_file_for_token(*, job_id: uuid.UUID, token: str) -> RenderJob:
-    try:
-        signed_id = TimestampSigner(salt=_DOWNLOAD_SALT).unsign(token, max_age=settings.DOWNLOAD_LINK_SECONDS)
-    except SignatureExpired:
-        raise Forbidden("the download link has expired", code="link_expired") from None
-    except BadSignature:
-        raise Forbidden("the download link is not valid", code="link_invalid") from None
-    if signed_id != str(job_id):
-        raise Forbidden("the download link is not valid", code="link_invalid")
-    job = RenderJob.objects.filter(pk=job_id, status=JobStatus.COMPLETED).first()
-    if job is None:
-        raise NotFound("no such output")
-    _refuse_if_license_revoked(job, actor=None, actor_label="download-link")
-    return job

@@ -1,0 +1,246 @@
+"""The licence gate: may this studio render this file under this licence, now (license_authorize),
+with the atomic reservation of one use, and its release (license_release_use) when a render fails."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+from audit.actions import AuditAction
+from audit.services import AuditTarget, audit_record
+from config import clock
+from config.errors import Conflict, NotFound
+from licensing.lifecycle import license_event
+from licensing.models import (
+    License,
+    LicenseStatus,
+    Organisation,
+)
+from licensing.refusals import RefusalReason
+from licensing.scope import RenderRequest, scope_check
+from licensing.selectors import (
+    GateFacts,
+    adaptation_in_force,
+    gate_facts,
+)
+from licensing.signing_keys import public_key_of_owner_key, public_key_of_platform_key
+from licensing.verification import SignedLicense, VerifiedDocument, verify_signed
+from likeness.models import LikenessStatus
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """The gate's answer. Refused: `reason` (one RefusalReason). Allowed: what the render must honour."""
+
+    allowed: bool
+    license_id: str
+    reason: RefusalReason | None = None
+    likeness_id: str | None = None
+    work_id: str | None = None
+    use_number: int | None = None
+    duties: dict[str, Any] | None = None
+    document_sha256: str | None = None
+
+    @classmethod
+    def refuse(cls, license_id: str, reason: RefusalReason) -> Authorization:
+        return cls(allowed=False, license_id=license_id, reason=reason)
+
+
+_STATUS_REFUSALS = {
+    LicenseStatus.REQUESTED: RefusalReason.LICENSE_NOT_ACTIVE,
+    LicenseStatus.DECLINED: RefusalReason.LICENSE_NOT_ACTIVE,
+    LicenseStatus.REVOKED: RefusalReason.LICENSE_REVOKED,
+    LicenseStatus.EXPIRED: RefusalReason.LICENSE_EXPIRED,
+    # EXHAUSTED is deliberately absent: an exhausted licence still goes through every other check
+    # and the quota check reports it last. A render that took the last use re-checks the licence
+    # while it runs and accepts "exhausted" for itself; answering "exhausted" first would hide an
+    # expiry, a frozen likeness or a broken signature from that re-check.
+}
+_LIKENESS_REFUSALS = {
+    LikenessStatus.ERASED: RefusalReason.LIKENESS_ERASED,
+    LikenessStatus.FROZEN: RefusalReason.LIKENESS_FROZEN,
+}
+
+
+def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons are reported
+    facts: GateFacts, *, studio_id: str, request: RenderRequest
+) -> tuple[RefusalReason | None, VerifiedDocument | None, str | None]:
+    """Everything but the quota. Order matters only for which reason is reported first."""
+    if (refusal := _STATUS_REFUSALS.get(LicenseStatus(facts.status))) is not None:
+        return refusal, None, None
+    verified = verify_signed(
+        SignedLicense(
+            license_id=facts.license_id,
+            version=facts.version,
+            document=facts.document,
+            owner_key_id=facts.owner_key_id,
+            owner_signature=facts.owner_signature,
+            platform_key_id=facts.platform_key_id,
+            platform_signature=facts.platform_signature,
+        ),
+        owner_key=public_key_of_owner_key,
+        platform_key=public_key_of_platform_key,
+    )
+    if isinstance(verified, RefusalReason):
+        return verified, None, None
+    document = verified.document
+    # The signed document must be this licence's: a valid document copied from another row is not.
+    if (
+        document.get("license_id") != facts.license_id
+        or document.get("version") != facts.version
+        or document["licensor"].get("likeness_id") != facts.likeness_id
+        or document["licensor"].get("owner_key_id") != facts.owner_key_id
+        or document["licensee"].get("organisation_id") != facts.licensee_id
+    ):
+        return RefusalReason.DOCUMENT_MISMATCH, None, None
+    # The licensee is checked before the likeness's state: a studio that is no party to the licence
+    # must not learn that the likeness is frozen for review or erased (found by the permission matrix).
+    if facts.licensee_id != studio_id:
+        return RefusalReason.WRONG_LICENSEE, None, None
+    if (refusal := _LIKENESS_REFUSALS.get(LikenessStatus(facts.likeness_status))) is not None:
+        return refusal, None, None
+    if facts.work_id is None or facts.holder_id is None:
+        return RefusalReason.WORK_FILE_UNKNOWN, None, None
+    request = replace(request, work_id=facts.work_id)
+    if (refusal := scope_check(verified.scope, request)) is not None:
+        return refusal, None, None
+    if not adaptation_in_force(
+        facts.adaptation, studio_id=studio_id, holder_id=facts.holder_id, at=request.at, territory=request.territory
+    ):
+        return RefusalReason.ADAPTATION_RIGHT_MISSING, None, None
+    return None, verified, facts.work_id
+
+
+def license_authorize(
+    *,
+    license_id: uuid.UUID | str,
+    studio: Organisation | uuid.UUID | str,
+    work_file_sha256: str,
+    purpose: str,
+    media_type: str,
+    duration_seconds: float,
+    territory: str,
+    reserve: bool = False,
+    actor: Any = None,
+) -> Authorization:
+    """The render gate's check: may `studio` render this file under this licence, now, like this?
+
+    Refuses (never raises) with one RefusalReason unless both signatures verify, the licence is
+    active and in its term, the studio is the licensee, the file belongs to a work in scope that
+    the studio may adapt, purpose, media type, territory and duration are within scope, and the
+    likeness is neither erased nor frozen. With `reserve=True` a pass also takes one render from
+    the quota, atomically: the licence row is locked first, so two concurrent renders can never
+    both take the last use (and a revocation that commits first is seen); taking the last use makes
+    the licence EXHAUSTED.
+    """
+    text_id = str(license_id)
+    try:
+        license_uuid = uuid.UUID(text_id)
+    except ValueError:
+        return Authorization.refuse(text_id, RefusalReason.LICENSE_NOT_FOUND)
+    request = RenderRequest(
+        work_id="",
+        purpose=purpose,
+        media_type=media_type,
+        territory=territory.strip().upper(),
+        duration_seconds=duration_seconds,
+        at=clock.now(),
+    )
+    check = _GateCheck(
+        license_id=license_uuid,
+        studio_id=str(studio.pk if isinstance(studio, Organisation) else uuid.UUID(str(studio))),
+        request=request,
+        sha256=work_file_sha256.strip().lower(),
+    )
+    if not reserve:
+        return _authorize(check, reserve=False, actor=actor)
+    with transaction.atomic():
+        return _authorize(check, reserve=True, actor=actor)
+
+
+@dataclass(frozen=True)
+class _GateCheck:
+    license_id: uuid.UUID
+    studio_id: str
+    request: RenderRequest
+    sha256: str
+
+
+def _authorize(check: _GateCheck, *, reserve: bool, actor: Any) -> Authorization:
+    """One check; with `reserve`, inside the caller's transaction, also take a use."""
+    refused = partial(Authorization.refuse, str(check.license_id))
+    if reserve and not License.objects.select_for_update().filter(pk=check.license_id).exists():
+        return refused(RefusalReason.LICENSE_NOT_FOUND)
+    facts = gate_facts(license_id=check.license_id, work_file_sha256=check.sha256, studio_id=check.studio_id)
+    if facts is None:
+        return refused(RefusalReason.LICENSE_NOT_FOUND)
+    refusal, verified, work_id = _evaluate(facts, studio_id=check.studio_id, request=check.request)
+    if refusal is not None or verified is None:
+        return refused(refusal or RefusalReason.LICENSE_NOT_ACTIVE)
+    if facts.renders_used >= verified.scope.max_renders:
+        return refused(RefusalReason.LICENSE_EXHAUSTED)
+    use_number = _reserve_locked(facts, verified=verified, check=check, actor=actor) if reserve else None
+    return Authorization(
+        allowed=True,
+        license_id=facts.license_id,
+        likeness_id=facts.likeness_id,
+        work_id=work_id,
+        use_number=use_number,
+        duties=verified.document["scope"]["duties"],
+        document_sha256=verified.sha256,
+    )
+
+
+def _reserve_locked(facts: GateFacts, *, verified: VerifiedDocument, check: _GateCheck, actor: Any) -> int:
+    """Take one use of a licence whose row the caller has locked; exhaust it on the last."""
+    limit = verified.scope.max_renders
+    used = facts.renders_used + 1
+    exhausted = used >= limit
+    changes: dict[str, Any] = {"renders_used": used}
+    if exhausted:
+        changes.update(status=LicenseStatus.EXHAUSTED, status_changed_at=check.request.at)
+    License.objects.filter(pk=check.license_id).update(**changes)
+    target = AuditTarget("licensing.license", facts.license_id)
+    audit_record(
+        actor=actor,
+        action=AuditAction.LICENSE_USE_RESERVED,
+        target=target,
+        data={"use": used, "of": limit, "work_file_sha256": check.sha256, "purpose": check.request.purpose},
+        actor_label=None if actor is not None else "render-gate",
+    )
+    if exhausted:
+        audit_record(actor=actor, action=AuditAction.LICENSE_EXHAUSTED, target=target, data={"renders": limit})
+        license = License.objects.select_related("likeness").get(pk=check.license_id)
+        license_event(license=license, event="license.exhausted", data={"renders": limit})
+    return used
+
+
+def license_release_use(*, license_id: uuid.UUID | str, actor: Any = None) -> License:
+    """Give back a use reserved by a render that failed before producing output.
+
+    An EXHAUSTED licence becomes ACTIVE again; a revoked or expired one stays as it is.
+    """
+    with transaction.atomic():
+        license = License.objects.select_for_update().filter(pk=license_id).first()
+        if license is None:
+            raise NotFound("no such licence")
+        if license.renders_used == 0:
+            raise Conflict("no use of this licence is reserved", code="nothing_reserved")
+        license.renders_used -= 1
+        fields = ["renders_used"]
+        if license.status == LicenseStatus.EXHAUSTED:
+            license.status = LicenseStatus.ACTIVE
+            license.status_changed_at = clock.now()
+            fields += ["status", "status_changed_at"]
+        license.save(update_fields=fields)
+        audit_record(
+            actor=actor,
+            action=AuditAction.LICENSE_USE_RELEASED,
+            target=license,
+            data={"renders_used": license.renders_used},
+        )
+    return license
