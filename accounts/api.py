@@ -8,10 +8,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import ApiToken
 from accounts.roles import user_roles
 from accounts.selectors import token_of, tokens_of
 from accounts.serializers import MeOut, TokenIssuedOut, TokenIssueIn, TokenOut
 from accounts.services import token_issue, token_revoke
+from config.errors import row_id
 from config.throttling import TokenIssueRateThrottle, throttles_for_post
 
 
@@ -35,7 +37,13 @@ class TokenListApi(APIView):
     def post(self, request: Request) -> Response:
         given = TokenIssueIn(data=request.data)
         given.is_valid(raise_exception=True)
-        issued = token_issue(user=request.user, name=given.validated_data["name"], actor=request.user)
+        issued = token_issue(
+            user=request.user,
+            name=given.validated_data["name"],
+            actor=request.user,
+            expires_at=given.validated_data.get("expires_at"),
+            minted_by=request.auth if isinstance(request.auth, ApiToken) else None,
+        )
         body = {**TokenOut(issued.token).data, "token": issued.plaintext}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -43,5 +51,7 @@ class TokenListApi(APIView):
 class TokenRevokeApi(APIView):
     @extend_schema(request=None, responses=TokenOut)
     def delete(self, request: Request, token_id: int) -> Response:
-        token = token_revoke(token=token_of(user=request.user, token_id=token_id), actor=request.user)
+        token = token_revoke(
+            token=token_of(user=request.user, token_id=row_id(token_id, field="token_id")), actor=request.user
+        )
         return Response(TokenOut(token).data)

@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts, roles and API tokens"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts import schema  # noqa: F401 - registers the token scheme with drf-spectacular

@@ -34,6 +34,8 @@ class ApiTokenAuthentication(BaseAuthentication):
         )
         if token is None:
             raise AuthenticationFailed("Unknown or revoked API token")
+        if token.is_expired:
+            raise AuthenticationFailed("The API token has expired")
         if not token.user.is_active:
             raise AuthenticationFailed("The token's user is disabled")
         return token.user, token

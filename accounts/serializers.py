@@ -12,12 +12,15 @@ class TokenOut(serializers.ModelSerializer[ApiToken]):
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "revoked_at", "active"]
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "revoked_at", "active"]
         read_only_fields = fields
 
 
 class TokenIssueIn(serializers.Serializer[None]):
     name = serializers.CharField(max_length=100)
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Optional end of life; capped by the expiry of the token used."
+    )
 
 
 class TokenIssuedOut(TokenOut):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -47,38 +48,67 @@ def user_by_username(username: str) -> Any:
         raise NotFound(f"no user named {username!r}", code="unknown_user") from None
 
 
-def token_issue(*, user: Any, name: str, actor: Any) -> IssuedToken:
+def token_issue(
+    *, user: Any, name: str, actor: Any, expires_at: datetime | None = None, minted_by: ApiToken | None = None
+) -> IssuedToken:
+    """A new token for `user`. `minted_by` is the token the request authenticated with, if any: the
+    new token dies with it (revocation cascades) and never outlives it (its expiry is capped)."""
     name = name.strip()
     if not name or len(name) > 100:
         raise Invalid("a token needs a name of 1 to 100 characters", detail={"field": "name"})
+    now = clock.now()
+    if expires_at is not None and expires_at <= now:
+        raise Invalid(
+            "a token's expiry must be in the future", code="token_expiry_past", detail={"field": "expires_at"}
+        )
+    if minted_by is not None and minted_by.expires_at is not None:
+        expires_at = min(expires_at or minted_by.expires_at, minted_by.expires_at)
     new = generate_token()
     with transaction.atomic():
+        if minted_by is not None and not ApiToken.objects.filter(pk=minted_by.pk, revoked_at__isnull=True).exists():
+            raise Invalid("the token this request used has been revoked", code="token_revoked")
         token = ApiToken.objects.create(
-            user=user, name=name, prefix=new.prefix, digest=new.digest, created_at=clock.now()
+            user=user,
+            name=name,
+            prefix=new.prefix,
+            digest=new.digest,
+            created_at=now,
+            expires_at=expires_at,
+            parent=minted_by,
         )
         audit_record(
             actor=actor,
             action=AuditAction.TOKEN_ISSUED,
             target=token,
-            data={"user_id": user.pk, "name": name, "prefix": new.prefix},
+            data={
+                "user_id": user.pk,
+                "name": name,
+                "prefix": new.prefix,
+                "expires_at": None if expires_at is None else expires_at.isoformat(),
+                "minted_by": None if minted_by is None else minted_by.prefix,
+            },
         )
     return IssuedToken(token=token, plaintext=new.plaintext)
 
 
 def token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
+    """Revoke `token` and every token minted from it, however many generations down."""
     with transaction.atomic():
-        token = ApiToken.objects.select_for_update().get(pk=token.pk)
-        if token.revoked_at is not None:
-            return token  # revoking twice is harmless and leaves one audit entry
-        token.revoked_at = clock.now()
-        token.save(update_fields=["revoked_at"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.TOKEN_REVOKED,
-            target=token,
-            data={"user_id": token.user_id, "prefix": token.prefix},
-        )
-    return token
+        revoked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        pending = [revoked]
+        while pending:
+            current = pending.pop()
+            if current.revoked_at is None:  # revoking twice is harmless and leaves one audit entry
+                current.revoked_at = clock.now()
+                current.save(update_fields=["revoked_at"])
+                audit_record(
+                    actor=actor,
+                    action=AuditAction.TOKEN_REVOKED,
+                    target=current,
+                    data={"user_id": current.user_id, "prefix": current.prefix},
+                )
+            pending.extend(ApiToken.objects.select_for_update().filter(parent=current))
+    return revoked
 
 
 def role_grant(*, user: Any, role: Role, actor: Any) -> None:

@@ -37,6 +37,7 @@ class ErrorCode(models.TextChoices):
     THROTTLED = "throttled", "Too many requests"
     CONFLICT = "conflict", "The request conflicts with the current state"
     BAD_REQUEST = "bad_request", "The request is malformed"
+    INVALID_ID = "invalid_id", "An id in the path is not a valid id"
     REQUEST_TOO_LARGE = "request_too_large", "The request body is larger than this server accepts"
     INTERNAL_ERROR = "internal_error", "An unexpected error occurred"
     DATABASE_UNAVAILABLE = "database_unavailable", "The database cannot be reached; try again shortly"
@@ -78,6 +79,17 @@ class Invalid(DomainError):
     code: str = ErrorCode.VALIDATION_FAILED
 
 
+# Ids in paths are 64-bit integers in the database; a larger number is a malformed id, not a lookup.
+_MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(value: int, *, field: str) -> int:
+    """`value` if it can name a database row, else a 400 `invalid_id` (SQLite raised OverflowError)."""
+    if not 0 < value <= _MAX_ROW_ID:
+        raise Invalid(f"{field} must be a positive 64-bit integer", code=ErrorCode.INVALID_ID, detail={"field": field})
+    return value
+
+
 class Unavailable(DomainError):
     """A service the request needs (database, storage) is down; nothing was changed. Retry later."""
 
@@ -90,6 +102,24 @@ class InsufficientStorage(DomainError):
     status_code = status.HTTP_507_INSUFFICIENT_STORAGE
     code: str = ErrorCode.STORAGE_FULL
     retry_after_seconds = 60
+
+
+# Every stable code the API may answer with, by the app that owns it: ErrorCode here, and each app's
+# own enumeration (e.g. the licence gate's refusal reasons) registered from its AppConfig.ready().
+# The OpenAPI schema (config/openapi.py) publishes this registry, so clients can see every code.
+_registered_codes: dict[str, dict[str, str]] = {}
+
+
+def register_codes(app: str, codes: type[models.TextChoices]) -> None:
+    _registered_codes.setdefault(app, {}).update({str(value): str(label) for value, label in codes.choices})
+
+
+register_codes("config", ErrorCode)
+
+
+def registered_codes() -> dict[str, dict[str, str]]:
+    """{app: {code: description}} for every registered enumeration, in registration order."""
+    return {app: dict(codes) for app, codes in _registered_codes.items()}
 
 
 def error_body(code: str, message: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Request ids: one id per API request, carried into every log line and every Celery task it enqueues.
+"""Request ids: one id per request, carried into every log line and every Celery task it enqueues.
 
 The middleware accepts a caller's `X-Request-ID` (when it is a short, printable token) or makes one,
 keeps it in a context variable for the rest of the request and echoes it in the response. Publishing
@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,11 @@ from django.http import HttpRequest, HttpResponse
 HEADER = "X-Request-ID"
 TASK_HEADER = "request_id"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+# One access line per request, carrying the request id (gunicorn's own access log cannot see it);
+# probes and metrics scrapes are left out, they would drown everything else.
+access_logger = logging.getLogger("config.access")
+_QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _task_tokens: dict[str, contextvars.Token[str | None]] = {}
@@ -44,8 +50,24 @@ class RequestIdMiddleware:
         given = request.headers.get(HEADER, "")
         request_id = given if _VALID.match(given) else new_request_id()
         token = request_id_var.set(request_id)
+        started = time.perf_counter()
         try:
             response = self.get_response(request)
+            if request.path not in _QUIET_PATHS:
+                duration_ms = round((time.perf_counter() - started) * 1000, 1)
+                access_logger.info(
+                    "%s %s %s %sms",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    duration_ms,
+                    extra={
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": duration_ms,
+                    },
+                )
         finally:
             request_id_var.reset(token)
         response[HEADER] = request_id

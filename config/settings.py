@@ -72,6 +72,8 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy and Permissions-Policy on every response (config/security_headers.py).
+SECURITY_HEADERS = env_bool("SECURITY_HEADERS", PRODUCTION)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -103,6 +105,7 @@ MIDDLEWARE = [
     # /healthz and /readyz on any Host header (the kubelet's pod IP); before anything that checks it.
     "config.probes.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -303,6 +306,8 @@ WEBHOOK_ALLOW_INSECURE_LOOPBACK = env_bool("WEBHOOK_ALLOW_INSECURE_LOOPBACK", Fa
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1)
+# Active endpoints per organisation or owner: each one is an outbound request per event.
+WEBHOOK_MAX_ENDPOINTS = env_int("WEBHOOK_MAX_ENDPOINTS", 10, minimum=1, maximum=100)
 CELERY_BEAT_SCHEDULE["license-expire-due"] = {
     "task": "licensing.tasks.license_expire_due_task",
     "schedule": float(LICENSE_EXPIRY_INTERVAL_SECONDS),
@@ -389,10 +394,12 @@ VERIFY_DEADLINE_SECONDS = env_int("VERIFY_DEADLINE_SECONDS", 10, minimum=1, maxi
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
 ENROL_RATE = env_str("ENROL_RATE", "30/hour")
 # Other rate limits (config/throttling.py, web/signin.py): token issuance and render submission per
-# user, failed web sign-ins per client address.
+# user, failed sign-ins per client address and per account (accounts/signin_limits.py).
 TOKEN_ISSUE_RATE = env_str("TOKEN_ISSUE_RATE", "30/hour")
 RENDER_SUBMIT_RATE = env_str("RENDER_SUBMIT_RATE", "120/minute")
 LOGIN_FAILURE_RATE = env_str("LOGIN_FAILURE_RATE", "10/minute")
+# Failed sign-ins per account from all addresses together (web and admin): stops distributed guessing.
+LOGIN_ACCOUNT_FAILURE_RATE = env_str("LOGIN_ACCOUNT_FAILURE_RATE", "30/hour")
 
 # The cache holds rate-limit counters; with several web processes they must share one (Redis).
 CACHE_URL = env_optional("CACHE_URL")
@@ -436,6 +443,8 @@ SPECTACULAR_SETTINGS = {
     # Schema naming hints are not deployment issues: keep them out of `check --deploy` (the schema is
     # validated by tests/test_openapi_and_docs.py).
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # The error body, every registered code and the error responses of every operation.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.postprocess_schema"],
 }
 
 # LOG_FORMAT json: one JSON object per line with the request id (config/logs.py); plain for humans.
@@ -445,7 +454,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "config.requestid.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "config.logs.JsonFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config.health import healthz, readyz
 from config.metrics import metrics
 from licensing.api import JwksApi
+from web.signin import limited_admin_login
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.urls")),
@@ -25,6 +26,7 @@ urlpatterns = [
     path(".well-known/jwks.json", JwksApi.as_view(), name="jwks"),
     path(".well-known/", include("audit.well_known_urls")),
     path("api/v1/", include(api_v1)),
+    path("admin/login/", limited_admin_login(admin.site.login), name="admin-login-limited"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("web.urls")),

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import user_by_username
-from config.errors import Forbidden
+from config.errors import Forbidden, row_id
 from licensing.evidence import license_evidence_bundle
 from licensing.gate import license_authorize
 from licensing.lifecycle import (
@@ -147,7 +147,7 @@ class MembershipDetailApi(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, organisation_id: uuid.UUID, user_id: int) -> Response:
         organisation = organisation_visible_to(request.user, organisation_id)
-        membership_remove(organisation=organisation, user_id=user_id, actor=request.user)
+        membership_remove(organisation=organisation, user_id=row_id(user_id, field="user_id"), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

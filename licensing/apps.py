@@ -22,3 +22,8 @@ class LicensingConfig(AppConfig):
         from licensing.evidence import DOCUMENT_KIND, check_license_evidence
 
         register_document_check(DOCUMENT_KIND, check_license_evidence)
+
+        from config.errors import register_codes
+        from licensing.refusals import RefusalReason
+
+        register_codes("licensing", RefusalReason)

@@ -27,6 +27,8 @@ WORLD = "WORLD"
 _TERRITORY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_RENDERS_LIMIT = 1_000_000
+# A week of output: far beyond any single render, and small enough for every number type on the way.
+MAX_OUTPUT_SECONDS_LIMIT = 7 * 24 * 3600
 
 
 class Use(models.TextChoices):
@@ -187,8 +189,8 @@ def build_scope(
         raise ScopeError("valid_until", "valid_until must be after valid_from")
     if not 1 <= max_renders <= MAX_RENDERS_LIMIT:
         raise ScopeError("max_renders", f"max_renders must be between 1 and {MAX_RENDERS_LIMIT}")
-    if max_output_seconds is not None and max_output_seconds < 1:
-        raise ScopeError("max_output_seconds", "max_output_seconds must be at least 1")
+    if max_output_seconds is not None and not 1 <= max_output_seconds <= MAX_OUTPUT_SECONDS_LIMIT:
+        raise ScopeError("max_output_seconds", f"max_output_seconds must be between 1 and {MAX_OUTPUT_SECONDS_LIMIT}")
     if "video" in media and max_output_seconds is None:
         raise ScopeError("max_output_seconds", "a licence that permits video names a maximum output duration")
     label = (label_text or Scope.label_text).strip()

@@ -25,7 +25,7 @@ from licensing.models import (
     WorkKind,
     WorkRight,
 )
-from licensing.scope import MAX_RENDERS_LIMIT, Scope, Use, describe
+from licensing.scope import MAX_OUTPUT_SECONDS_LIMIT, MAX_RENDERS_LIMIT, Scope, Use, describe
 
 
 class OrganisationOut(serializers.ModelSerializer[Organisation]):
@@ -175,7 +175,9 @@ class LicenseRequestIn(serializers.Serializer[None]):
     valid_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
     valid_until = serializers.DateTimeField()
     max_renders = serializers.IntegerField(min_value=1, max_value=MAX_RENDERS_LIMIT)
-    max_output_seconds = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    max_output_seconds = serializers.IntegerField(
+        min_value=1, max_value=MAX_OUTPUT_SECONDS_LIMIT, required=False, allow_null=True, default=None
+    )
     prohibited_uses = serializers.ListField(
         child=serializers.ChoiceField(choices=Use.choices), required=False, allow_null=True, default=None
     )

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
-from config.errors import Forbidden, Invalid
+from config.errors import Conflict, Forbidden, Invalid
 from licensing.documents import (
     format_time,
 )
@@ -66,6 +66,12 @@ def webhook_endpoint_create(
         raise Invalid(problem, code="webhook_url_refused", detail={"field": "url"})
     if unknown := sorted(set(events) - set(EVENT_TYPES)):
         raise Invalid(f"unknown events: {', '.join(unknown)}", detail={"field": "events"})
+    active = WebhookEndpoint.objects.filter(organisation=organisation, owner=owner, disabled_at__isnull=True)
+    if active.count() >= settings.WEBHOOK_MAX_ENDPOINTS:
+        raise Conflict(
+            f"at most {settings.WEBHOOK_MAX_ENDPOINTS} active webhook endpoints each; disable one first",
+            code="webhook_endpoint_limit",
+        )
     secret = "whsec_" + secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint(
         organisation=organisation, owner=owner, url=url, events=sorted(set(events)), created_at=clock.now()
@@ -162,6 +168,7 @@ def webhook_delivery_attempt(*, delivery_id: uuid.UUID | str) -> WebhookDelivery
             SIGNATURE_HEADER: signature(secret=webhook_secret(endpoint), timestamp=timestamp, body=body),
         },
         timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+        allow_insecure_loopback=settings.WEBHOOK_ALLOW_INSECURE_LOOPBACK,
     )
     with transaction.atomic():
         WebhookAttempt.objects.create(

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
+import logging
 import re
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +46,7 @@ TIMESTAMP_HEADER = "Likeness-Webhook-Timestamp"
 ID_HEADER = "Likeness-Webhook-Id"
 EVENT_HEADER = "Likeness-Webhook-Event"
 _LOOPBACK_NAMES = {"localhost"}
+logger = logging.getLogger(__name__)
 
 
 def signature(*, secret: str, timestamp: int, body: bytes) -> str:
@@ -144,16 +147,76 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def url_problem(url: str, *, allow_insecure_loopback: bool) -> str | None:
-    """Why `url` may not be a webhook endpoint, or None. https only; http only to loopback, if allowed."""
-    parts = urlsplit(url)
-    if not parts.hostname:
-        return "the URL names no host"
-    if parts.username or parts.password:
-        return "credentials do not belong in the URL; authenticate the signature instead"
-    if parts.scheme == "https":
+# Destinations a webhook may never reach, whatever a name resolves to: an endpoint is chosen by an
+# outside registrant, so without this the platform becomes their port scanner of its own network
+# (loopback admin ports, the cloud metadata service at 169.254.169.254, private ranges).
+_METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+
+
+class DestinationRefused(ValueError):
+    """A webhook destination that resolves to an address outside the public internet."""
+
+
+def address_problem(address: str, *, allow_insecure_loopback: bool) -> str | None:
+    """Why a connection to this IP address is refused, or None. Only public unicast addresses pass;
+    loopback passes only when the development escape hatch is on."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback and allow_insecure_loopback:
         return None
-    if parts.scheme == "http" and allow_insecure_loopback and _is_loopback(parts.hostname):
+    if ip in _METADATA_ADDRESSES or ip.is_link_local:
+        return "the URL points at a link-local or metadata address"
+    if ip.is_loopback or ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified or not ip.is_global:
+        return "the URL points at a private, loopback or reserved address"
+    return None
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The system resolver's addresses for host, deduplicated, in its order (tests replace this)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def resolve_checked(host: str, port: int, *, allow_insecure_loopback: bool) -> list[str]:
+    """Every address `host` resolves to, refusing (DestinationRefused) if any is not allowed, so a name
+    with one public and one private record cannot be used to reach the private one."""
+    try:
+        addresses = resolve(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise DestinationRefused("the URL's host name does not resolve") from exc
+    if not addresses:
+        raise DestinationRefused("the URL's host name does not resolve")
+    for address in addresses:
+        if problem := address_problem(address, allow_insecure_loopback=allow_insecure_loopback):
+            raise DestinationRefused(problem)
+    return addresses
+
+
+def url_problem(url: str, *, allow_insecure_loopback: bool, resolve: bool = True) -> str | None:
+    """Why `url` may not be a webhook endpoint, or None. https only (http only to loopback, if allowed),
+    and every address the host resolves to must be public."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return "the URL's port is not a number from 0 to 65535"
+    problem = _form_problem(parts.scheme, parts.hostname, parts.username or parts.password, allow_insecure_loopback)
+    if problem or not resolve:
+        return problem
+    try:
+        resolve_checked(str(parts.hostname), port, allow_insecure_loopback=allow_insecure_loopback)
+    except DestinationRefused as exc:
+        return str(exc)
+    return None
+
+
+def _form_problem(scheme: str, host: str | None, credentials: str | None, allow_insecure_loopback: bool) -> str | None:
+    if not host:
+        return "the URL names no host"
+    if credentials:
+        return "credentials do not belong in the URL; authenticate the signature instead"
+    if scheme == "https" or (scheme == "http" and allow_insecure_loopback and _is_loopback(host)):
         return None
     return "webhook URLs must use https://"
 
@@ -169,26 +232,63 @@ class PostResult:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect could send a signed event somewhere its owner never registered: treat it as a failure.
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
+class DeliveryError(StrEnum):
+    """What a registrant is told about a failed attempt. Generic on purpose: the precise socket or
+    TLS error would tell an outsider what listens where inside the platform's network."""
+
+    DESTINATION_REFUSED = "destination_refused"
+    CONNECTION_FAILED = "connection_failed"
+    TIMEOUT = "timeout"
+    HTTP_ERROR = "http_error"
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def _connection(host: str, address: str, port: int, *, https: bool, timeout: float) -> http.client.HTTPConnection:
+    """A connection to the already-checked `address`, with TLS verified against `host`: connecting by
+    name again would resolve again, and a second answer (DNS rebinding) could point inside."""
+
+    class Pinned(http.client.HTTPSConnection if https else http.client.HTTPConnection):  # type: ignore[misc]
+        def connect(self) -> None:
+            self.sock = socket.create_connection((address, port), timeout=timeout)
+            if https:
+                self.sock = ssl.create_default_context().wrap_socket(self.sock, server_hostname=host)
+
+    return Pinned(host, port, timeout=timeout)
 
 
-def post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> PostResult:
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked when the endpoint is registered
-        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
-    )
+def post(
+    *, url: str, body: bytes, headers: dict[str, str], timeout: float, allow_insecure_loopback: bool = False
+) -> PostResult:
+    """POST once to `url`: resolve, check every address, connect to a checked one. Redirects are
+    failures (one could send a signed event somewhere its owner never registered)."""
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
     started = time.perf_counter()
+
+    def done(status: int | None, error: str) -> PostResult:
+        return PostResult(status_code=status, error=error, duration_ms=int((time.perf_counter() - started) * 1000))
+
+    host = parts.hostname or ""
+    if url_problem(url, allow_insecure_loopback=allow_insecure_loopback, resolve=False):
+        return done(None, DeliveryError.DESTINATION_REFUSED)
+    port = parts.port or (443 if https else 80)
     try:
-        with _opener.open(request, timeout=timeout) as response:
-            status: int | None = response.status
-            error = ""
-    except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        status, error = None, str(getattr(exc, "reason", exc))[:500]
-    return PostResult(status_code=status, error=error, duration_ms=int((time.perf_counter() - started) * 1000))
+        addresses = resolve_checked(host, port, allow_insecure_loopback=allow_insecure_loopback)
+    except DestinationRefused as exc:
+        logger.warning("webhook destination refused: %s (%s)", host, exc)
+        return done(None, DeliveryError.DESTINATION_REFUSED)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    connection = _connection(host, addresses[0], port, https=https, timeout=timeout)
+    try:
+        connection.request("POST", path, body=body, headers={"Content-Type": "application/json", **headers})
+        status = connection.getresponse().status
+    except TimeoutError as exc:
+        logger.warning("webhook delivery to %s timed out: %s", host, exc)
+        return done(None, DeliveryError.TIMEOUT)
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        logger.warning("webhook delivery to %s failed: %s", host, exc)
+        return done(None, DeliveryError.CONNECTION_FAILED)
+    finally:
+        connection.close()
+    return done(status, "" if 200 <= status < 300 else DeliveryError.HTTP_ERROR)

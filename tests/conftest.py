@@ -43,6 +43,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="runs in the SQLite leg (DATABASE_URL unset)"))
 
 
+# Webhook hosts in tests resolve without a network: *.example.com to a public documentation-era
+# address (nothing is ever sent there: deliveries in tests go to local receivers), the rest as usual.
+EXAMPLE_PUBLIC_ADDRESS = "93.184.215.14"
+
+
+@pytest.fixture(autouse=True)
+def _webhook_hosts_resolve_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from licensing import webhooks
+
+    real = webhooks.resolve
+
+    def resolve(host: str, port: int) -> list[str]:
+        return [EXAMPLE_PUBLIC_ADDRESS] if host.endswith(".example.com") else real(host, port)
+
+    monkeypatch.setattr(webhooks, "resolve", resolve)
+
+
 @pytest.fixture
 def committed_db(transactional_db: None) -> Iterator[None]:
     """A database whose writes really commit, for tests with several connections.

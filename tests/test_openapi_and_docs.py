@@ -33,3 +33,27 @@ def test_the_docs_page_loads_its_assets_locally_not_from_a_cdn():
     assert "cdn.jsdelivr" not in page and "unpkg.com" not in page
     asset = next(part.split('"')[0] for part in page.split('src="')[1:] if "swagger-ui" in part)
     assert Client().get(asset).status_code == 200
+
+
+def test_the_schema_declares_the_token_scheme_and_every_operation_uses_it_or_none():
+    schema = Client().get("/api/v1/schema/", {"format": "json"}).json()
+    scheme = schema["components"]["securitySchemes"]["apiToken"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    me = schema["paths"]["/api/v1/me/"]["get"]
+    assert {"apiToken": []} in me["security"]
+
+
+def test_the_schema_declares_the_error_body_and_every_registered_code():
+    from config.errors import ErrorCode
+    from licensing.refusals import RefusalReason
+
+    schema = Client().get("/api/v1/schema/", {"format": "json"}).json()
+    error = schema["components"]["schemas"]["Error"]["properties"]["error"]
+    assert error["required"] == ["code", "message", "detail"]
+    known = set(error["properties"]["code"]["x-known-codes"])
+    assert {str(code) for code in ErrorCode} <= known
+    assert {str(code) for code in RefusalReason} <= known
+    assert schema["components"]["schemas"]["LicensingCode"]["enum"] == [str(code) for code in RefusalReason]
+    revoke = schema["paths"]["/api/v1/licenses/{license_id}/revoke/"]["post"]["responses"]
+    for status_code in ("400", "401", "403", "404", "409", "429"):
+        assert revoke[status_code]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}

@@ -83,3 +83,30 @@ def test_json_log_lines_carry_the_message_the_level_and_the_exception():
     line = json.loads(JsonFormatter().format(record))
     assert (line["level"], line["logger"], line["message"]) == ("ERROR", "x", "failed job")
     assert "ValueError: boom" in line["exc"]
+
+
+def test_every_web_request_logs_an_access_line_with_its_id_in_both_formats(client, caplog, db):
+    import logging
+
+    from config.logs import JsonFormatter
+
+    caplog.set_level(logging.INFO, logger="config.access")
+    response = client.get("/verify/", HTTP_X_REQUEST_ID="req-page-3")
+    assert response.status_code == 200
+    lines = [r for r in caplog.records if r.name == "config.access"]
+    assert len(lines) == 1 and lines[0].request_id == "req-page-3"
+    assert json.loads(JsonFormatter().format(lines[0]))["request_id"] == "req-page-3"
+    plain = logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+    assert "[req-page-3] GET /verify/ 200" in plain.format(lines[0])
+
+
+def test_the_configured_console_handler_writes_the_request_id_on_a_plain_line(settings):
+    import logging
+
+    console = next(h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler)
+    token = request_id_var.set("req-line-9")
+    try:
+        record = logging.getLogger("web").makeRecord("web", logging.INFO, __file__, 1, "page shown", (), None)
+    finally:
+        request_id_var.reset(token)
+    assert "[req-line-9] page shown" in console.format(record)

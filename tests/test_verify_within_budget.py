@@ -16,12 +16,12 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
-from tools.sample_media import astronaut
 from rest_framework.test import APIClient
 
 from render.provenance import watermark_key
 from render.video import write_clip
 from render.watermark import embed_frame
+from tools.sample_media import astronaut
 
 pytestmark = pytest.mark.django_db
 MARK = 777_001

@@ -33,11 +33,10 @@ def main(paths: list[str]) -> list[dict[str, object]]:
 
 
 def _one(path: str) -> dict[str, object]:
-    from tools.render_bench import peak_rss_mib
-
     from config.errors import DomainError
     from render.limits import verify_limits
     from render.verification import verify_media_file
+    from tools.render_bench import peak_rss_mib
 
     before = _reset_peak() or peak_rss_mib()
     started = time.perf_counter()

@@ -1,43 +1,24 @@
-"""The sign-in page, limited in failed attempts per client address (LOGIN_FAILURE_RATE).
+"""The sign-in pages (the web's and the admin's), limited in failed attempts per address and per account.
 
-Only failures count, so people who type their password right are never slowed; after the limit a
-POST answers 429 until the window passes. Counters live in the default cache, like the API's, keyed
-by the client address the API's limits use (config/clientaddr.py); when the cache is unreachable the
-limit fails open, logged and counted, as the API's do (config/throttling.py).
+After a limit (accounts.signin_limits) a POST answers 429 with Retry-After until the window passes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from rest_framework.throttling import SimpleRateThrottle
 
-from config.clientaddr import client_address
-from config.throttling import cache_is_unreachable, rate_limit_unavailable
+from accounts.signin_limits import sign_in_blocked_for, sign_in_failed
 
 
-def _window() -> tuple[int, int]:
-    limit, seconds = SimpleRateThrottle.parse_rate(None, str(settings.LOGIN_FAILURE_RATE))  # type: ignore[arg-type]
-    return int(limit or 0), int(seconds or 60)
-
-
-def _key(request: HttpRequest) -> str:
-    return f"sign-in-failures:{client_address(request.META)}"
-
-
-def _failures(request: HttpRequest) -> int:
-    try:
-        return int(cache.get(_key(request), 0))
-    except Exception as exc:
-        if not cache_is_unreachable(exc):
-            raise
-        rate_limit_unavailable("sign-in", exc)
-        return 0
+def _too_many(seconds: int) -> HttpResponse:
+    response = HttpResponse(_("Too many failed sign-ins; try again later."), status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 class SignInView(auth_views.LoginView):
@@ -45,24 +26,27 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        limit, seconds = _window()
-        if _failures(request) >= limit:
-            response = HttpResponse(_("Too many failed sign-ins; try again later."), status=429)
-            response["Retry-After"] = str(seconds)
-            return response
+        if (seconds := sign_in_blocked_for(request, request.POST.get("username", ""))) is not None:
+            return _too_many(seconds)
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        key = _key(self.request)
-        _limit, seconds = _window()
-        try:
-            if cache.add(key, 1, timeout=seconds) is False:
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add and incr
-                    cache.add(key, 1, timeout=seconds)
-        except Exception as exc:
-            if not cache_is_unreachable(exc):
-                raise
-            rate_limit_unavailable("sign-in", exc)
+        sign_in_failed(self.request, self.request.POST.get("username", ""))
         return super().form_invalid(form)
+
+
+def limited_admin_login(login: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wrap the admin site's login view with the same limits: a failed POST re-renders the form (200)."""
+
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return login(request, *args, **kwargs)
+        username = request.POST.get("username", "")
+        if (seconds := sign_in_blocked_for(request, username)) is not None:
+            return _too_many(seconds)
+        response = login(request, *args, **kwargs)
+        if response.status_code == 200:
+            sign_in_failed(request, username)
+        return response
+
+    return view
