@@ -7,13 +7,16 @@ before each search the row count, the highest id and that row's random `search_t
 rows are added incrementally, anything else (an erasure, a rolled-back id reused) rebuilds the
 index. So any number of web and worker processes stay correct without coordination.
 
-The index kind is FACE_SEARCH_INDEX: `exact` (numpy), `hnsw` (hnswlib) or `auto`, which is exact
-for now on every database: measured here (`bench face_search`), exact search at 100k stored faces
-takes a median 2.9 ms (128-d, dlib) and 17 ms (512-d, ArcFace), within the 20 ms target, and it
-never misses a match, while HNSW (M=16, ef=64) is 15-30x faster but found the true nearest face
-for only 87.5% of near-duplicate queries at 100k x 512-d, too weak for an impostor check. Choose
-`hnsw` past a few hundred thousand faces. pgvector is deliberately not used: it would need the
-embeddings in plaintext in a database column, which the at-rest encryption forbids.
+The index kind is FACE_SEARCH_INDEX: `exact` (numpy), `bounded` (a lower-bound prefilter with an
+exact float32 re-check: always the exact answer, see likeness/vector_index.py), `hnsw` (hnswlib,
+approximate) or `auto`, which is `bounded`. The impostor and duplicate check asks the index for
+EVERY stored face within the engine's match distance (`within`), not for a fixed number of
+nearest ones, and with `exact` or `bounded` no face within that distance can be missed: the
+prefilter only drops faces whose distance is provably (rounding included) beyond it, and every
+reported distance is recomputed from the float32 vector. With `hnsw` a match can be missed
+(recall@1 0.86 measured at 100k x 512-d); it is kept for comparison only. pgvector is
+deliberately not used: it would need the embeddings in plaintext in a database column, which the
+at-rest encryption forbids.
 """
 
 from __future__ import annotations
@@ -31,8 +34,6 @@ from django.db.models import Count, Max
 from likeness import crypto
 from likeness.models import FaceEmbedding, LikenessKey
 from likeness.vector_index import VectorIndex, make_index
-
-CANDIDATES_PER_QUERY = 10
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ _lock = threading.Lock()
 
 def index_kind() -> str:
     kind: str = settings.FACE_SEARCH_INDEX
-    return "exact" if kind == "auto" else kind
+    return "bounded" if kind == "auto" else kind
 
 
 def reset_cache() -> None:
@@ -151,9 +152,9 @@ def similar_likenesses(
     index, likeness_of = engine_index(engine, dim=dim, kind=kind)
     best: dict[uuid.UUID, Match] = {}
     for vector in vectors:
-        for embedding_id, distance in index.search(vector, CANDIDATES_PER_QUERY):
+        for embedding_id, distance in index.within(vector, within):
             likeness_id = likeness_of.get(embedding_id)
-            if likeness_id is None or likeness_id == exclude_likeness_id or distance > within:
+            if likeness_id is None or likeness_id == exclude_likeness_id:
                 continue
             if likeness_id not in best or distance < best[likeness_id].distance:
                 best[likeness_id] = Match(likeness_id=likeness_id, embedding_id=embedding_id, distance=distance)
