@@ -32,6 +32,7 @@ from django.db import connection
 from django.db.models import Count, Max
 
 from likeness import crypto
+from likeness.keystore import load_data_key
 from likeness.models import FaceEmbedding, LikenessKey
 from likeness.vector_index import VectorIndex, make_index
 
@@ -85,10 +86,10 @@ def decrypt_embeddings(rows: list[FaceEmbedding]) -> dict[int, np.ndarray]:
     by_likeness: dict[uuid.UUID, list[FaceEmbedding]] = defaultdict(list)
     for row in rows:
         by_likeness[row.likeness_id].append(row)
-    keys = LikenessKey.objects.filter(likeness_id__in=list(by_likeness)).values_list("likeness_id", "wrapped_key")
+    keys = LikenessKey.objects.filter(likeness_id__in=list(by_likeness)).values_list("likeness_id", "key_ref")
     out: dict[int, np.ndarray] = {}
-    for likeness_id, wrapped in keys:
-        data_key = crypto.unwrap_data_key(None if wrapped is None else bytes(wrapped), likeness_id=str(likeness_id))
+    for likeness_id, key_ref in keys:
+        data_key = load_data_key(key_ref, str(likeness_id))
         for row in by_likeness[likeness_id]:
             plain = crypto.unseal(
                 data_key, bytes(row.ciphertext), context=crypto.embedding_context(str(likeness_id), str(row.photo_id))
