@@ -37,7 +37,8 @@ residual and the sum). Then:
 
 When the bound is too weak to prune (it keeps over 1/16 of the vectors: a query with no stored
 face near it, or a radius close to the typical distance between strangers), the query falls back
-to the exact scan, so it never costs much more than `exact`. The prefilter pays off where it
+to the exact scan, so it never costs much more than `exact`; after two such queries in a row
+`within` skips the sketch and scans, trying the sketch again every 8th query. The prefilter pays off where it
 matters for speed: a face that IS already enrolled (a re-enrolment, a duplicate, an impostor) is
 found and proven nearest after re-checking about 64 vectors. Proving that a new face matches
 nobody still needs one exact pass over every vector: no sketch smaller than the vectors bounds
@@ -152,6 +153,7 @@ class BoundedIndex:
         self._sketch = np.empty((capacity, self.rank + 2), dtype=np.float32)
         self._max_sq_norm = 0.0
         self.rechecked = 0  # vectors re-checked exactly by the last query, for the tests and the benchmark
+        self._unpruned_streak = 0  # consecutive `within` queries the sketch could not prune
 
     def __len__(self) -> int:
         return len(self._exact)
@@ -211,11 +213,17 @@ class BoundedIndex:
         self.rechecked = 0
         if len(self) == 0:
             return []
+        if self._unpruned_streak >= 2 and self._unpruned_streak % 8:  # the sketch keeps failing: scan
+            self._unpruned_streak += 1
+            self.rechecked = len(self)
+            return self._exact.within(query, radius)
         q, lower_sq, _, slack = self._bounds(query)
         rows = np.flatnonzero(lower_sq <= radius * radius + slack)
         if len(rows) > len(self) // FALLBACK_SHARE:
+            self._unpruned_streak += 1
             self.rechecked = len(self)
             return self._exact.within(q, radius)
+        self._unpruned_streak = 0
         distances = self._recheck(q, rows)
         keep = distances <= radius
         return self._answer(rows[keep], distances[keep])
