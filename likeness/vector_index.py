@@ -77,6 +77,7 @@ class ExactIndex:
         self._ids = np.empty(capacity, dtype=np.int64)
         self._vectors = np.empty((capacity, dim), dtype=np.float32)
         self._sq_norms = np.empty(capacity, dtype=np.float32)
+        self._max_sq_norm = 0.0
         self._count = 0
 
     def __len__(self) -> int:
@@ -95,6 +96,8 @@ class ExactIndex:
         self._ids[self._count : needed] = ids
         self._vectors[self._count : needed] = vectors
         self._sq_norms[self._count : needed] = np.einsum("ij,ij->i", vectors, vectors)
+        if len(vectors):
+            self._max_sq_norm = max(self._max_sq_norm, float(self._sq_norms[self._count : needed].max()))
         self._count = needed
 
     def within(self, query: np.ndarray, radius: float) -> list[tuple[int, float]]:
@@ -102,7 +105,7 @@ class ExactIndex:
             return []
         q = np.asarray(query, dtype=np.float32).reshape(self.dim)
         squared = self._sq_norms[: self._count] - 2.0 * (self._vectors[: self._count] @ q) + float(q @ q)
-        slack = 8.0 * (self.dim + 2) * 2.0**-24 * (float(self._sq_norms[: self._count].max()) + float(q @ q))
+        slack = 8.0 * (self.dim + 2) * 2.0**-24 * (self._max_sq_norm + float(q @ q))
         rows = np.flatnonzero(squared <= radius * radius + slack)
         diff = self._vectors[rows] - q
         distances = np.sqrt(np.einsum("ij,ij->i", diff, diff))
