@@ -4,6 +4,8 @@ Stored embeddings are random unit vectors (what matters for search cost is N and
 128 for dlib, 512 for ArcFace). Two query kinds, each timed per index in the same process, so
 the ratios hold on a shared machine:
 
+All indexes are built first, then take turns on every query (medians of interleaved timings).
+
 * `nearest`: a noisy copy of a stored face (a re-enrolment, a duplicate), asked for its nearest
   stored face; recall@1 is the share of answers equal to the exact scan's.
 * `stranger`: a fresh random face, asked for every stored face within the match radius (the
@@ -93,16 +95,24 @@ def _within_ids(index: VectorIndex, query: np.ndarray, *, radius: float) -> list
     return [i for i, _ in index.within(query, radius)]
 
 
+def _nearest_ids(index: VectorIndex, query: np.ndarray) -> list[int]:
+    return [i for i, _ in index.search(query, 1)]
+
+
 def _timed(
-    index: VectorIndex, queries: np.ndarray, ask: Callable[[VectorIndex, np.ndarray], list[int]]
-) -> tuple[float, list[list[int]]]:
-    ask(index, queries[0])  # warm up
-    timings, answers = [], []
+    indexes: dict[str, VectorIndex], queries: np.ndarray, ask: Callable[[VectorIndex, np.ndarray], list[int]]
+) -> tuple[dict[str, float], dict[str, list[list[int]]]]:
+    """Median ms per index; the indexes take turns on each query, so load on a shared machine hits all alike."""
+    timings: dict[str, list[float]] = {kind: [] for kind in indexes}
+    answers: dict[str, list[list[int]]] = {kind: [] for kind in indexes}
+    for index in indexes.values():
+        ask(index, queries[0])  # warm up
     for query in queries:
-        started = time.perf_counter()
-        answers.append(ask(index, query))
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings), answers
+        for kind, index in indexes.items():
+            started = time.perf_counter()
+            answers[kind].append(ask(index, query))
+            timings[kind].append((time.perf_counter() - started) * 1000)
+    return {kind: statistics.median(t) for kind, t in timings.items()}, answers
 
 
 def run_face_search_bench(
@@ -120,23 +130,17 @@ def run_face_search_bench(
             probes /= np.linalg.norm(probes, axis=1, keepdims=True)
             strangers = _unit(rng, queries, dim)
             row = SearchBenchRow(size, dim, {}, {}, {}, {}, {})
-            near_answers: dict[str, list[list[int]]] = {}
-            far_answers: dict[str, list[list[int]]] = {}
+            indexes: dict[str, VectorIndex] = {}
             for kind in kinds:
                 started = time.perf_counter()
-                index = make_index(kind, dim, capacity=size)
-                index.add(np.arange(size, dtype=np.int64), stored)
+                indexes[kind] = make_index(kind, dim, capacity=size)
+                indexes[kind].add(np.arange(size, dtype=np.int64), stored)
                 row.build_seconds[kind] = time.perf_counter() - started
-                row.memory_mib[kind] = _memory_mib(index)
-                row.nearest_ms[kind], near_answers[kind] = _timed(
-                    index, probes, lambda ix, q: [i for i, _ in ix.search(q, 1)]
-                )
-                row.stranger_ms[kind], far_answers[kind] = _timed(index, strangers, partial(_within_ids, radius=radius))
-                report(
-                    f"  N={size} dim={dim} {kind}: nearest {row.nearest_ms[kind]:.3f} ms, "
-                    f"stranger {row.stranger_ms[kind]:.3f} ms (build {row.build_seconds[kind]:.2f} s)"
-                )
-                del index
+                row.memory_mib[kind] = _memory_mib(indexes[kind])
+                report(f"  N={size} dim={dim} {kind}: built in {row.build_seconds[kind]:.2f} s")
+            row.nearest_ms, near_answers = _timed(indexes, probes, _nearest_ids)
+            row.stranger_ms, far_answers = _timed(indexes, strangers, partial(_within_ids, radius=radius))
+            del indexes
             for kind in kinds:
                 row.recall_at_1[kind] = float(
                     np.mean([a == b for a, b in zip(near_answers[kind], near_answers["exact"], strict=True)])
