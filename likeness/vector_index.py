@@ -30,7 +30,8 @@ residual and the sum). Then:
   widened test LB^2 <= radius^2 + SLACK and is re-checked exactly; no true match within the
   threshold can be dropped by the prefilter, and no non-match is reported (the exact re-check
   decides). This is the impostor and duplicate check.
-* `search(q, k)`: the C = max(64, 4k) vectors with the smallest bound are re-checked exactly;
+* `search(q, k)`: the C = max(64, 4k) vectors with the smallest bound (for k = 1, the one with
+  the smallest bound) are re-checked exactly;
   with D the k-th smallest exact distance among them, every other vector whose widened bound is
   <= D^2 is re-checked too (usually none). Any vector left out has a true distance > D, so the
   k reported are the exact k nearest.
@@ -238,8 +239,11 @@ class BoundedIndex:
             return []
         k = min(k, count)
         q, lower_sq, _, slack = self._bounds(query)
-        wanted = min(count, max(self.min_candidates, 4 * k))
-        rows = np.argpartition(lower_sq, wanted - 1)[:wanted] if wanted < count else np.arange(count)
+        if k == 1:  # the face with the smallest bound seeds the proof; no partial sort of every bound
+            rows = np.array([int(np.argmin(lower_sq))])
+        else:
+            wanted = min(count, max(self.min_candidates, 4 * k))
+            rows = np.argpartition(lower_sq, wanted - 1)[:wanted] if wanted < count else np.arange(count)
         distances = self._recheck(q, rows)
         kth = float(np.partition(distances, k - 1)[k - 1])
         more = np.flatnonzero(lower_sq <= kth * kth + slack)
