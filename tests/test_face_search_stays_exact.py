@@ -43,6 +43,7 @@ def test_nearest_faces_equal_the_exact_scan_even_where_the_sketch_alone_ranks_th
             found = bounded.search(query, 5)
             assert [i for i, _ in found] == [i for i, _ in truth]
             assert [d for _, d in found] == pytest.approx([d for _, d in truth], abs=1e-5)
+            assert [i for i, _ in bounded.search(query, 1)] == [truth[0][0]]  # the single-nearest path too
             expected = float(np.linalg.norm(stored[truth[0][0] - 1000] - query))
             assert found[0][1] == pytest.approx(expected, abs=1e-5)  # a true distance, not a bound
             sketch_wrong += int(np.argmin(bounded.lower_bounds(query))) != truth[0][0] - 1000
