@@ -468,12 +468,19 @@ FACE_ENGINE = env_choice("FACE_ENGINE", "dlib", {"dlib", "insightface"})
 FACE_MODEL_DIR = Path(env_str("FACE_MODEL_DIR", str(DATA_DIR / "face-models"))).resolve()
 FACE_MODEL_PINS_FILE = env_optional("FACE_MODEL_PINS_FILE")
 FACE_DET_SIZE = env_int("FACE_DET_SIZE", 640, minimum=32, maximum=4096)
-FACE_SEARCH_INDEX = env_choice("FACE_SEARCH_INDEX", "auto", {"auto", "exact", "hnsw"})
+FACE_SEARCH_INDEX = env_choice("FACE_SEARCH_INDEX", "auto", {"auto", "exact", "bounded", "hnsw"})
 # The key-encryption key that wraps every likeness's data key (likeness/crypto.py).
 LIKENESS_KEK = env_optional("LIKENESS_KEK")
 LIKENESS_KEK_FILE = Path(env_str("LIKENESS_KEK_FILE", str(DATA_DIR / "likeness-kek.key")))
 LIKENESS_KEK_GENERATE = env_bool("LIKENESS_KEK_GENERATE", not PRODUCTION)
 LIKENESS_KMS_KEY_ID = env_optional("LIKENESS_KMS_KEY_ID")
+# Per-likeness data keys live outside the database (likeness/keystore.py): "file" (one KEK-wrapped
+# file per likeness under LIKENESS_KEY_STORE_DIR) or "kms" (one AWS KMS key per likeness). Erasure
+# destroys the key; backups of the key store must expire within the retention window (days), which
+# is also the KMS deletion window (7-30 days).
+LIKENESS_KEY_STORE = env_choice("LIKENESS_KEY_STORE", "file", {"file", "kms"})
+LIKENESS_KEY_STORE_DIR = Path(env_str("LIKENESS_KEY_STORE_DIR", str(DATA_DIR / "likeness-keys"))).resolve()
+LIKENESS_KEY_STORE_BACKUP_RETENTION_DAYS = env_int("LIKENESS_KEY_STORE_BACKUP_RETENTION_DAYS", 30, minimum=1)
 LIKENESS_PHOTO_MAX_BYTES = env_int("LIKENESS_PHOTO_MAX_BYTES", 15 * 1024 * 1024, minimum=1024)
 LIKENESS_PHOTO_MAX_PIXELS = env_int("LIKENESS_PHOTO_MAX_PIXELS", 40_000_000, minimum=10_000)
 LIKENESS_FACE_MIN_SIZE = env_int("LIKENESS_FACE_MIN_SIZE", 80, minimum=16)

@@ -1,9 +1,14 @@
 """Envelope encryption of biometric data: AES-256-GCM under a per-likeness data key.
 
-Each likeness has its own random 256-bit data key. It is stored only wrapped (AES-GCM) by the
-key-encryption key (KEK), and destroying the wrapped copy makes every photo and embedding of that
-likeness unreadable wherever copies of their ciphertext survive (backups, free pages, a bucket's
-old versions): crypto-shredding.
+Each likeness has its own random 256-bit data key, kept OUTSIDE the database in the key store
+(likeness/keystore.py; the file store keeps it wrapped by the key-encryption key, KEK). The
+database holds only ciphertext and a key reference. Erasure destroys the key in the store, which
+makes every photo and embedding of that likeness unreadable wherever copies of their ciphertext
+survive: PostgreSQL's dead tuples and WAL, database backups (taken before or after the erasure),
+a bucket's old versions. Copies of the key store's own backups stay readable until they expire
+(LIKENESS_KEY_STORE_BACKUP_RETENTION_DAYS; deploy/OPERATIONS.md), after which the face is gone
+from every copy. Database backups from before the key store existed (migration 0003) still hold
+KEK-wrapped keys and stay readable until they expire too.
 
 The KEK comes from, in order: LIKENESS_KEK (base64 of 32 bytes), or the file LIKENESS_KEK_FILE,
 generated once in the embedded default (LIKENESS_KEK_GENERATE=true, like the audit signing key).

@@ -42,11 +42,17 @@ class Likeness(models.Model):
 
 
 class LikenessKey(models.Model):
-    """A likeness's data key, wrapped by the key-encryption key; NULL once destroyed (erasure)."""
+    """Where a likeness's data key lives: a reference into the key store, never the key itself.
+
+    The key is in the key store (likeness/keystore.py), outside the database; `key_ref` is emptied
+    and `destroyed_at` set when erasure destroys it.
+    """
 
     likeness = models.OneToOneField(Likeness, on_delete=models.PROTECT, primary_key=True, related_name="data_key")
-    wrapped_key = models.BinaryField(null=True, editable=False)
-    kek_id = models.CharField(max_length=32, help_text="Which key-encryption key wrapped it.")
+    key_ref = models.TextField(
+        blank=True, default="", editable=False, help_text="Key store reference; empty once destroyed."
+    )
+    kek_id = models.CharField(max_length=32, help_text="Which key-encryption key wrapped it (file store).")
     created_at = models.DateTimeField()
     destroyed_at = models.DateTimeField(null=True, blank=True)
 

@@ -7,13 +7,16 @@ before each search the row count, the highest id and that row's random `search_t
 rows are added incrementally, anything else (an erasure, a rolled-back id reused) rebuilds the
 index. So any number of web and worker processes stay correct without coordination.
 
-The index kind is FACE_SEARCH_INDEX: `exact` (numpy), `hnsw` (hnswlib) or `auto`, which is exact
-for now on every database: measured here (`bench face_search`), exact search at 100k stored faces
-takes a median 2.9 ms (128-d, dlib) and 17 ms (512-d, ArcFace), within the 20 ms target, and it
-never misses a match, while HNSW (M=16, ef=64) is 15-30x faster but found the true nearest face
-for only 87.5% of near-duplicate queries at 100k x 512-d, too weak for an impostor check. Choose
-`hnsw` past a few hundred thousand faces. pgvector is deliberately not used: it would need the
-embeddings in plaintext in a database column, which the at-rest encryption forbids.
+The index kind is FACE_SEARCH_INDEX: `exact` (numpy), `bounded` (a lower-bound prefilter with an
+exact float32 re-check: always the exact answer, see likeness/vector_index.py), `hnsw` (hnswlib,
+approximate) or `auto`, which is `bounded`. The impostor and duplicate check asks the index for
+EVERY stored face within the engine's match distance (`within`), not for a fixed number of
+nearest ones, and with `exact` or `bounded` no face within that distance can be missed: the
+prefilter only drops faces whose distance is provably (rounding included) beyond it, and every
+reported distance is recomputed from the float32 vector. With `hnsw` a match can be missed
+(recall@1 0.86 measured at 100k x 512-d); it is kept for comparison only. pgvector is
+deliberately not used: it would need the embeddings in plaintext in a database column, which the
+at-rest encryption forbids.
 """
 
 from __future__ import annotations
@@ -29,10 +32,9 @@ from django.db import connection
 from django.db.models import Count, Max
 
 from likeness import crypto
+from likeness.keystore import load_data_key
 from likeness.models import FaceEmbedding, LikenessKey
 from likeness.vector_index import VectorIndex, make_index
-
-CANDIDATES_PER_QUERY = 10
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ _lock = threading.Lock()
 
 def index_kind() -> str:
     kind: str = settings.FACE_SEARCH_INDEX
-    return "exact" if kind == "auto" else kind
+    return "bounded" if kind == "auto" else kind
 
 
 def reset_cache() -> None:
@@ -84,10 +86,10 @@ def decrypt_embeddings(rows: list[FaceEmbedding]) -> dict[int, np.ndarray]:
     by_likeness: dict[uuid.UUID, list[FaceEmbedding]] = defaultdict(list)
     for row in rows:
         by_likeness[row.likeness_id].append(row)
-    keys = LikenessKey.objects.filter(likeness_id__in=list(by_likeness)).values_list("likeness_id", "wrapped_key")
+    keys = LikenessKey.objects.filter(likeness_id__in=list(by_likeness)).values_list("likeness_id", "key_ref")
     out: dict[int, np.ndarray] = {}
-    for likeness_id, wrapped in keys:
-        data_key = crypto.unwrap_data_key(None if wrapped is None else bytes(wrapped), likeness_id=str(likeness_id))
+    for likeness_id, key_ref in keys:
+        data_key = load_data_key(key_ref, str(likeness_id))
         for row in by_likeness[likeness_id]:
             plain = crypto.unseal(
                 data_key, bytes(row.ciphertext), context=crypto.embedding_context(str(likeness_id), str(row.photo_id))
@@ -151,9 +153,9 @@ def similar_likenesses(
     index, likeness_of = engine_index(engine, dim=dim, kind=kind)
     best: dict[uuid.UUID, Match] = {}
     for vector in vectors:
-        for embedding_id, distance in index.search(vector, CANDIDATES_PER_QUERY):
+        for embedding_id, distance in index.within(vector, within):
             likeness_id = likeness_of.get(embedding_id)
-            if likeness_id is None or likeness_id == exclude_likeness_id or distance > within:
+            if likeness_id is None or likeness_id == exclude_likeness_id:
                 continue
             if likeness_id not in best or distance < best[likeness_id].distance:
                 best[likeness_id] = Match(likeness_id=likeness_id, embedding_id=embedding_id, distance=distance)

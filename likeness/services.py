@@ -1,7 +1,8 @@
 """Writes for likeness owners and likenesses: registration, enrolment, consent, review, erasure.
 
 Biometric data (reference photos, embeddings) is encrypted under the likeness's data key before it
-is stored (likeness/crypto.py) and decrypted only by the impostor search (likeness/search.py) and
+is stored (likeness/crypto.py); the key itself lives in the key store, outside the database
+(likeness/keystore.py), and decrypted only by the impostor search (likeness/search.py) and
 by `likeness_identity_materials`, which the render worker calls after its licence gate passed.
 Audit entries record only non-biometric facts: counts, engine and model hashes, statuses, the id of
 a matching likeness, never pixels, embeddings or their hashes.
@@ -28,6 +29,7 @@ from config.errors import Conflict, Forbidden, Invalid, NotFound
 from likeness import crypto
 from likeness.engines import DetectedFace, get_engine
 from likeness.erasure import erasure_hooks
+from likeness.keystore import destroy_data_key, key_store, load_data_key
 from likeness.likeness_states import likeness_transition
 from likeness.models import FaceEmbedding, Likeness, LikenessKey, LikenessOwner, LikenessStatus, ReferencePhoto
 from likeness.photos import (
@@ -210,6 +212,7 @@ def likeness_enrol(
     checked, engine = _check_photos(photos, engine_name)
     vectors = [c.embedding for c in checked]
     stored: list[str] = []
+    created_key = ""
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -226,11 +229,13 @@ def likeness_enrol(
                 exclude_likeness_id=likeness.pk,
             )
             now = clock.now()
-            data_key = crypto.new_data_key()
+            store = key_store()
+            data_key, key_ref = store.create(str(likeness.pk))
+            created_key = key_ref
             LikenessKey.objects.create(
                 likeness=likeness,
-                wrapped_key=crypto.wrap_data_key(data_key, likeness_id=str(likeness.pk)),
-                kek_id=crypto.kek_id(),
+                key_ref=key_ref,
+                kek_id=crypto.kek_id() if store.name == "file" else "",
                 created_at=now,
             )
             for position, photo in enumerate(checked):
@@ -258,6 +263,7 @@ def likeness_enrol(
                 )
     except BaseException:
         _delete_files(stored)
+        destroy_data_key(created_key, str(likeness.pk))  # the enrolment did not happen: nor does its key
         raise
     return likeness
 
@@ -287,10 +293,14 @@ def likeness_review(*, likeness: Likeness, approve: bool, actor: Any) -> Likenes
 def likeness_erase(*, likeness: Likeness, actor: Any, reason: str = "owner_request") -> Likeness:
     """Erase a likeness's biometric data for good (crypto-shredding) and end everything that uses it.
 
-    In one transaction: the hooks of other apps run (licences end, queued jobs are refused), the
-    wrapped data key is destroyed, photo and embedding rows are deleted, the likeness becomes ERASED
-    and not licensable, and one audit entry records the counts. The encrypted files are deleted from
-    storage once that commits; should that fail, what remains is ciphertext whose key no longer exists.
+    In one transaction: the hooks of other apps run (licences end, queued jobs are refused), photo
+    and embedding rows are deleted, the key reference is emptied, the likeness becomes ERASED and not
+    licensable, one audit entry records the counts, and, last before the commit, the key store
+    destroys the data key (likeness/keystore.py). The database never held the key, so its dead
+    tuples and backups keep only ciphertext that nothing opens any more. Should the commit fail
+    after the key is destroyed, the likeness fails closed: its data is unreadable, not erased on
+    record (erase it again). The encrypted files are deleted from storage once that commits;
+    should that fail, what remains is ciphertext whose key no longer exists.
     """
     with transaction.atomic():
         likeness = Likeness.objects.select_for_update().get(pk=likeness.pk)
@@ -303,8 +313,10 @@ def likeness_erase(*, likeness: Likeness, actor: Any, reason: str = "owner_reque
         embeddings, _ = FaceEmbedding.objects.filter(likeness=likeness).delete()
         photos, _ = ReferencePhoto.objects.filter(likeness=likeness).delete()
         now = clock.now()
-        key_destroyed = LikenessKey.objects.filter(likeness=likeness, wrapped_key__isnull=False).update(
-            wrapped_key=None, destroyed_at=now
+        key_row = LikenessKey.objects.select_for_update().filter(likeness=likeness).first()
+        key_ref = key_row.key_ref if key_row is not None else ""
+        key_destroyed = LikenessKey.objects.filter(likeness=likeness, destroyed_at__isnull=True).update(
+            key_ref="", destroyed_at=now
         )
         likeness_transition(
             likeness,
@@ -320,6 +332,7 @@ def likeness_erase(*, likeness: Likeness, actor: Any, reason: str = "owner_reque
                 "data_key_destroyed": bool(key_destroyed),
             },
         )
+        destroy_data_key(key_ref, str(likeness.pk))
         transaction.on_commit(lambda: _delete_files(names))
     return likeness
 
@@ -352,9 +365,7 @@ def likeness_identity_materials(*, likeness: Likeness, actor: Any = None, purpos
             )
         key_row = LikenessKey.objects.get(likeness=likeness)
         likeness_id = str(likeness.pk)
-        data_key = crypto.unwrap_data_key(
-            None if key_row.wrapped_key is None else bytes(key_row.wrapped_key), likeness_id=likeness_id
-        )
+        data_key = load_data_key(key_row.key_ref, likeness_id)
         rows = list(FaceEmbedding.objects.filter(likeness=likeness).select_related("photo").order_by("photo__position"))
         photos, embeddings = [], []
         for row in rows:

@@ -91,6 +91,14 @@ def isolated_media(settings: Any, tmp_path: Path) -> Path:
     return media
 
 
+@pytest.fixture(autouse=True)
+def isolated_key_store(settings: Any, tmp_path: Path) -> Path:
+    """Each test gets its own likeness key store (likeness/keystore.py), so keys never leak between tests."""
+    settings.LIKENESS_KEY_STORE = "file"
+    settings.LIKENESS_KEY_STORE_DIR = tmp_path / "likeness-keys"
+    return tmp_path / "likeness-keys"
+
+
 class MovableClock:
     """The `clock` fixture: frozen at the real current time, moved explicitly by the test."""
 

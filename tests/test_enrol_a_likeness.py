@@ -45,7 +45,7 @@ def test_an_actor_enrols_three_photos_of_their_face_and_the_likeness_becomes_enr
     embeddings = FaceEmbedding.objects.filter(likeness=actor.likeness)
     assert {e.engine for e in embeddings} == {"dlib"} and {e.dim for e in embeddings} == {128}
     assert all("dlib_face_recognition_resnet_model_v1.dat" in e.model_info for e in embeddings)
-    assert LikenessKey.objects.get(likeness=actor.likeness).wrapped_key is not None
+    assert LikenessKey.objects.get(likeness=actor.likeness).key_ref == f"file:{actor.likeness.pk}"
     entry = AuditEntry.objects.get(action="likeness.enrolled", target_id=str(actor.likeness.pk))
     assert entry.data["photos"] == 3 and entry.data["engine"] == "dlib"
     assert set(entry.data) == {"photos", "engine", "models"}  # nothing biometric in the trail

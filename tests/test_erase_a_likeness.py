@@ -13,6 +13,7 @@ from audit.selectors import audit_chain_verify
 from config.errors import Conflict
 from likeness import crypto
 from likeness.erasure import register_erasure_hook, unregister_erasure_hook
+from likeness.keystore import load_data_key
 from likeness.models import FaceEmbedding, Likeness, LikenessKey, LikenessStatus, ReferencePhoto
 from likeness.services import likeness_enrol, likeness_erase, likeness_identity_materials
 from tests.factories import astronaut_photos, make_enrolled_actor, make_persona
@@ -21,18 +22,19 @@ pytestmark = pytest.mark.django_db
 
 
 def test_erasure_leaves_no_decryptable_biometric_data_and_keeps_the_audit_chain_valid(
-    isolated_media, django_capture_on_commit_callbacks
+    isolated_media, isolated_key_store, django_capture_on_commit_callbacks
 ):
     actor = make_enrolled_actor()
     likeness_id = str(actor.likeness.pk)
-    # What a thief with a database dump and a copy of the bucket would hold before erasure:
-    wrapped = bytes(LikenessKey.objects.get(likeness=actor.likeness).wrapped_key)
+    # What a thief with a database dump, a copy of the bucket and the KEK would hold before erasure:
+    key_ref = LikenessKey.objects.get(likeness=actor.likeness).key_ref
     rows = [(str(e.photo_id), bytes(e.ciphertext)) for e in FaceEmbedding.objects.filter(likeness=actor.likeness)]
     photo_rows = list(ReferencePhoto.objects.filter(likeness=actor.likeness))
     files = [isolated_media / p.storage_name for p in photo_rows]
     sealed_photos = [(str(p.pk), path.read_bytes()) for p, path in zip(photo_rows, files, strict=True)]
-    data_key = crypto.unwrap_data_key(wrapped, likeness_id=likeness_id)
+    data_key = load_data_key(key_ref, likeness_id)
     crypto.unseal(data_key, rows[0][1], context=crypto.embedding_context(likeness_id, rows[0][0]))  # opens now
+    assert (isolated_key_store / f"{likeness_id}.key").exists()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = actor.client().post(f"/api/v1/likenesses/{likeness_id}/erasure/")
@@ -40,15 +42,15 @@ def test_erasure_leaves_no_decryptable_biometric_data_and_keeps_the_audit_chain_
     assert response.json()["status"] == "erased" and response.json()["licensable"] is False
 
     key_row = LikenessKey.objects.get(likeness=actor.likeness)
-    assert key_row.wrapped_key is None and key_row.destroyed_at is not None
+    assert key_row.key_ref == "" and key_row.destroyed_at is not None
+    assert not (isolated_key_store / f"{likeness_id}.key").exists()
     with pytest.raises(crypto.SealedDataUnreadable):
-        crypto.unwrap_data_key(None, likeness_id=likeness_id)
+        load_data_key(key_ref, likeness_id)  # the reference a backup still holds leads nowhere
     # The stored ciphertext cannot be opened by anything the platform still holds: every key it
     # has left (the KEK, other likenesses' data keys) fails on the old ciphertexts.
     survivors = [crypto.kek()]
     other = make_enrolled_actor("other")
-    other_wrapped = bytes(LikenessKey.objects.get(likeness=other.likeness).wrapped_key)
-    survivors.append(crypto.unwrap_data_key(other_wrapped, likeness_id=str(other.likeness.pk)))
+    survivors.append(load_data_key(LikenessKey.objects.get(likeness=other.likeness).key_ref, str(other.likeness.pk)))
     for key in survivors:
         for photo_id, blob in rows:
             with pytest.raises(crypto.SealedDataUnreadable):
@@ -91,7 +93,8 @@ def test_erasure_runs_every_hook_inside_its_transaction_and_a_failing_hook_erase
         unregister_erasure_hook(refuse)
     actor.likeness.refresh_from_db()
     assert actor.likeness.status == LikenessStatus.ENROLLED
-    assert LikenessKey.objects.get(likeness=actor.likeness).wrapped_key is not None
+    key_ref = LikenessKey.objects.get(likeness=actor.likeness).key_ref
+    assert load_data_key(key_ref, str(actor.likeness.pk))  # the refused erasure destroyed no key
     assert not AuditEntry.objects.filter(action="likeness.erased").exists()
 
     register_erasure_hook(record)

@@ -17,6 +17,7 @@ from audit.selectors import audit_chain_verify
 from config import clock
 from likeness import crypto
 from likeness.engines import DetectedFace, FaceEngine, register_engine
+from likeness.keystore import key_store
 from likeness.models import FaceEmbedding, Likeness, LikenessKey, LikenessStatus, ReferencePhoto
 from likeness.search import similar_likenesses
 from likeness.services import PhotoUpload, likeness_enrol
@@ -122,13 +123,8 @@ def store_synthetic_embeddings(vectors: np.ndarray) -> list[uuid.UUID]:
         likeness = Likeness.objects.create(
             owner=owner, display_name="x", status=LikenessStatus.ENROLLED, created_at=now, updated_at=now
         )
-        key = crypto.new_data_key()
-        LikenessKey.objects.create(
-            likeness=likeness,
-            wrapped_key=crypto.wrap_data_key(key, likeness_id=str(likeness.pk)),
-            kek_id="t",
-            created_at=now,
-        )
+        key, key_ref = key_store().create(str(likeness.pk))
+        LikenessKey.objects.create(likeness=likeness, key_ref=key_ref, kek_id="t", created_at=now)
         photo = ReferencePhoto.objects.create(
             likeness=likeness, position=0, storage_name="none", width=1, height=1, created_at=now
         )
