@@ -102,8 +102,9 @@ class WorkFileForm(forms.Form):
 class WorkRegisterForm(WorkFileForm):
     holder = forms.ChoiceField(label=_("Rights holder"))
     title = forms.CharField(label=_("Title"), max_length=300)
-    kind = forms.ChoiceField(label=_("Kind of work"), choices=WorkKind.choices)
-    rights = forms.MultipleChoiceField(
+    kind = forms.TypedChoiceField(label=_("Kind of work"), choices=WorkKind.choices, coerce=WorkKind)
+    rights = forms.TypedMultipleChoiceField(
+        coerce=RightKind,
         label=_("Rights you hold"),
         choices=RightKind.choices,
         widget=forms.CheckboxSelectMultiple,
