@@ -311,13 +311,13 @@ class LicenseListApi(ListAPIView[License]):
             ),
             actor=request.user,
         )
-        return Response(LicenseOut(license).data, status=status.HTTP_201_CREATED)
+        return Response(LicenseOut(license, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class LicenseDetailApi(APIView):
     @extend_schema(responses=LicenseOut)
     def get(self, request: Request, license_id: uuid.UUID) -> Response:
-        return Response(LicenseOut(license_visible_to(request.user, license_id)).data)
+        return Response(LicenseOut(license_visible_to(request.user, license_id), context={"request": request}).data)
 
 
 class LicenseApproveApi(APIView):
@@ -333,7 +333,7 @@ class LicenseApproveApi(APIView):
             signature=given.validated_data.get("signature"),
             actor=request.user,
         )
-        return Response(LicenseOut(license).data)
+        return Response(LicenseOut(license, context={"request": request}).data)
 
 
 class LicenseDeclineApi(APIView):
@@ -346,7 +346,7 @@ class LicenseDeclineApi(APIView):
             reason=given.validated_data["reason"],
             actor=request.user,
         )
-        return Response(LicenseOut(license).data)
+        return Response(LicenseOut(license, context={"request": request}).data)
 
 
 class LicenseRevokeApi(APIView):
@@ -359,7 +359,7 @@ class LicenseRevokeApi(APIView):
             reason=given.validated_data["reason"],
             actor=request.user,
         )
-        return Response(LicenseOut(license).data)
+        return Response(LicenseOut(license, context={"request": request}).data)
 
 
 class LicenseCheckApi(APIView):

@@ -147,8 +147,10 @@ def countersign_payload(*, document: dict[str, Any], owner_signature: str, platf
 
 
 def revocation_document(
-    *, license_id: str, version: int, revoked_at: datetime, reason: str, revoked_by: str, platform_key_id: str
+    *, license_id: str, version: int, revoked_at: datetime, reason: str | None, revoked_by: str, platform_key_id: str
 ) -> dict[str, Any]:
+    """The signed revocation. `reason` is a platform code (e.g. likeness_erased) or None: an owner's own
+    words stay private (the record is public through the status endpoint)."""
     return {
         "type": REVOCATION_TYPE,
         "format": FORMAT,

@@ -44,6 +44,7 @@ from licensing.scope import ScopeError, build_scope
 from licensing.selectors import (
     holds_adaptation_right,
     license_effective_status,
+    public_reason,
 )
 from licensing.signing_keys import owner_current_key, platform_key_current
 from licensing.webhook_delivery import webhook_emit
@@ -255,7 +256,7 @@ def _revoke_locked(*, license: License, reason: str, revoked_by: str, actor: Any
         license_id=str(license.pk),
         version=license.version,
         revoked_at=now,
-        reason=reason,
+        reason=public_reason(reason),
         revoked_by=revoked_by,
         platform_key_id=platform_kid,
     )
@@ -276,18 +277,17 @@ def _revoke_locked(*, license: License, reason: str, revoked_by: str, actor: Any
     license_event(
         license=license,
         event="license.revoked",
-        data={"reason": reason, "revoked_at": format_time(now), "revoked_by": revoked_by},
+        data={"reason": public_reason(reason), "revoked_at": format_time(now), "revoked_by": revoked_by},
     )
     return license
 
 
 def license_revoke(*, license: License, reason: str, actor: Any) -> License:
-    """The owner revokes, at any time, with a reason. New render jobs are refused at once."""
+    """The owner revokes, at any time. New render jobs are refused at once. The reason is optional and
+    private: it is kept for her and the audit trail, never published nor sent to the studio."""
     if not is_admin(actor):
         _owner_of_license(actor, license)
     reason = reason.strip()[:500]
-    if not reason:
-        raise Invalid("say why the licence is revoked", detail={"field": "reason"})
     with transaction.atomic():
         license = License.objects.select_for_update().select_related("likeness").get(pk=license.pk)
         if license.status not in _REVOCABLE:

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OrganisationKind(models.TextChoices):
@@ -184,12 +185,12 @@ class PlatformKey(models.Model):
 
 
 class LicenseStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested (awaiting the owner)"
-    DECLINED = "declined", "Declined by the owner"
-    ACTIVE = "active", "Active (signed and countersigned)"
-    REVOKED = "revoked", "Revoked"
-    EXPIRED = "expired", "Expired"
-    EXHAUSTED = "exhausted", "Exhausted (render quota used up)"
+    REQUESTED = "requested", _("Requested (awaiting the owner)")
+    DECLINED = "declined", _("Declined by the owner")
+    ACTIVE = "active", _("Active (signed and countersigned)")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+    EXHAUSTED = "exhausted", _("Exhausted (render quota used up)")
 
 
 class License(models.Model):

@@ -31,6 +31,7 @@ from licensing.models import (
     WorkFile,
     WorkRight,
 )
+from licensing.refusals import RefusalReason
 from licensing.scope import covers_territory
 from likeness.models import LikenessOwner
 
@@ -172,8 +173,15 @@ def license_public(license_id: uuid.UUID) -> License:
     return license
 
 
+# Reasons the public may read: the platform's own codes. An owner's reason for revoking (or declining)
+# is hers alone: anyone may learn that and when a licence ended, never why.
+PUBLIC_REASONS = frozenset({RefusalReason.LIKENESS_ERASED.value})
+
+
 @dataclass(frozen=True)
 class EffectiveStatus:
+    """A licence's status as the public sees it (the verifier, the signed status statement)."""
+
     status: str
     since: datetime
     reason: str | None
@@ -187,7 +195,12 @@ def license_effective_status(license: License, *, at: datetime) -> EffectiveStat
         LicenseStatus.REVOKED: license.revoke_reason,
         LicenseStatus.DECLINED: license.decline_reason,
     }.get(LicenseStatus(license.status))
-    return EffectiveStatus(license.status, license.status_changed_at, reason or None)
+    return EffectiveStatus(license.status, license.status_changed_at, reason if reason in PUBLIC_REASONS else None)
+
+
+def public_reason(reason: str) -> str | None:
+    """What of a revocation's reason may be published: a platform code, or nothing."""
+    return reason if reason in PUBLIC_REASONS else None
 
 
 def owner_keys_of(owner: LikenessOwner) -> QuerySet[OwnerKey]:

@@ -199,6 +199,9 @@ class LicenseOut(serializers.ModelSerializer[License]):
     plain_language = serializers.SerializerMethodField()
     revocation = serializers.SerializerMethodField()
     status_url = serializers.SerializerMethodField()
+    revoke_reason = serializers.SerializerMethodField(
+        help_text="The owner's own reason for revoking: shown to the owner only (null for everyone else)."
+    )
 
     class Meta:
         model = License
@@ -244,6 +247,13 @@ class LicenseOut(serializers.ModelSerializer[License]):
 
     def get_status_url(self, license: License) -> str:
         return f"/api/v1/licenses/{license.pk}/status"
+
+    def get_revoke_reason(self, license: License) -> str | None:
+        request = self.context.get("request")
+        viewer_id = getattr(getattr(request, "user", None), "pk", None)
+        if viewer_id is None or viewer_id != license.likeness.owner.user_id:
+            return None
+        return license.revoke_reason or None
 
 
 class LicenseCheckIn(serializers.Serializer[None]):

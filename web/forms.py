@@ -78,7 +78,13 @@ class DeclineForm(forms.Form):
 
 
 class RevokeForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        help_text=_("Only you will see it. The studio and the public learn that and when you revoked, never why."),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     confirm = forms.BooleanField(
         label=_("Yes, revoke this licence. Renders not yet started will be refused."), required=True
     )
@@ -96,8 +102,9 @@ class WorkFileForm(forms.Form):
 class WorkRegisterForm(WorkFileForm):
     holder = forms.ChoiceField(label=_("Rights holder"))
     title = forms.CharField(label=_("Title"), max_length=300)
-    kind = forms.ChoiceField(label=_("Kind of work"), choices=WorkKind.choices)
-    rights = forms.MultipleChoiceField(
+    kind = forms.TypedChoiceField(label=_("Kind of work"), choices=WorkKind.choices, coerce=WorkKind)
+    rights = forms.TypedMultipleChoiceField(
+        coerce=RightKind,
         label=_("Rights you hold"),
         choices=RightKind.choices,
         widget=forms.CheckboxSelectMultiple,

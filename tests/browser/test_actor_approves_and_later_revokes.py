@@ -39,7 +39,7 @@ def test_an_actor_approves_a_request_and_later_revokes_it(page: Any) -> None:
     sign_in(page, story.actor.user)
     page.goto(f"/licences/{story.license.pk}/")
     page.get_by_text("Revoke this licence…").click()
-    page.get_by_label("Reason").fill("I no longer want my face in this film")
+    page.get_by_label("Reason (optional)").fill("I no longer want my face in this film")
     shoot(page, "actor", "4-revoke-confirmation")
     page.get_by_role("button", name="Confirm revocation").click()
     # The browser refuses to send the form until the confirmation is ticked.
@@ -51,4 +51,5 @@ def test_an_actor_approves_a_request_and_later_revokes_it(page: Any) -> None:
     licence = License.objects.get(pk=story.license.pk)
     assert licence.status == "revoked"
     assert licence.revoke_reason == "I no longer want my face in this film"
+    assert page.get_by_text("I no longer want my face in this film").is_visible()  # she sees her own reason
     shoot(page, "actor", "5-revoked")

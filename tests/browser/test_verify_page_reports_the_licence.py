@@ -43,7 +43,7 @@ def test_the_verify_page_reports_a_rendered_files_licence_and_owner(page: Any, t
     assert "present and valid" in page.locator("#report-c2pa").inner_text()
     assert f"mark {job.mark_id}" in page.locator("#report-mark").inner_text()
     assert str(story.license.pk) in page.locator("#report-licence").inner_text()
-    assert page.locator("#report-licence-status").inner_text() == "active"
+    assert page.locator("#report-licence-status").inner_text() == "Active (signed and countersigned)"
     assert page.locator("#report-owner").inner_text() == story.actor.owner.display_name
     shoot(page, "verify", "2-report-active")
 
@@ -51,5 +51,8 @@ def test_the_verify_page_reports_a_rendered_files_licence_and_owner(page: Any, t
     page.get_by_label("Image or video to check").set_input_files(str(rendered))
     page.get_by_role("button", name="Verify").click()
     page.locator("#report").wait_for()
-    assert page.locator("#report-licence-status").inner_text() == "revoked"
+    assert page.locator("#report-licence-status").inner_text() == "Revoked"
+    # That and when, never why: the actor's reason is hers alone.
+    assert page.locator("#report-licence-since").is_visible()
+    assert "withdrawn consent" not in page.locator("#report").inner_text()
     shoot(page, "verify", "3-report-revoked")

@@ -18,3 +18,14 @@ def roles_of(user: Any) -> dict[str, bool]:
         "studio": Role.STUDIO_MEMBER in roles,
         "rights_holder": Role.RIGHTS_HOLDER_MEMBER in roles,
     }
+
+
+@register.filter
+def licence_status(code: str) -> str:
+    """A licence status code in the reader's language (the code itself stays in the API)."""
+    from licensing.models import LicenseStatus
+
+    try:
+        return str(LicenseStatus(code).label)
+    except ValueError:
+        return code

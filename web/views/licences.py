@@ -92,7 +92,7 @@ def licence_revoke(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse:
     license = license_visible_to(request.user, license_id)
     form = RevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("To revoke, give a reason and tick the confirmation."))
+        messages.error(request, _("To revoke, tick the confirmation."))
         return redirect("web:licence", license_id=license_id)
     attempt(
         request,
