@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from accounts.actors import Actor
 from accounts.models import ApiToken
 from accounts.roles import Role
 from accounts.tokens import generate_token
@@ -29,7 +30,7 @@ class IssuedToken:
     plaintext: str  # shown once, never stored
 
 
-def user_create(*, username: str, email: str = "", password: str | None = None, actor: Any = None) -> Any:
+def user_create(*, username: str, email: str = "", password: str | None = None, actor: Actor = None) -> Any:
     User = get_user_model()
     with transaction.atomic():
         if User.objects.filter(username=username).exists():
@@ -47,7 +48,7 @@ def user_by_username(username: str) -> Any:
         raise NotFound(f"no user named {username!r}", code="unknown_user") from None
 
 
-def token_issue(*, user: Any, name: str, actor: Any) -> IssuedToken:
+def token_issue(*, user: Any, name: str, actor: Actor) -> IssuedToken:
     name = name.strip()
     if not name or len(name) > 100:
         raise Invalid("a token needs a name of 1 to 100 characters", detail={"field": "name"})
@@ -65,7 +66,7 @@ def token_issue(*, user: Any, name: str, actor: Any) -> IssuedToken:
     return IssuedToken(token=token, plaintext=new.plaintext)
 
 
-def token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
+def token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
         if token.revoked_at is not None:
@@ -81,15 +82,15 @@ def token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
     return token
 
 
-def role_grant(*, user: Any, role: Role, actor: Any) -> None:
+def role_grant(*, user: Any, role: Role, actor: Actor) -> None:
     _change_role(user=user, role=role, actor=actor, grant=True)
 
 
-def role_revoke(*, user: Any, role: Role, actor: Any) -> None:
+def role_revoke(*, user: Any, role: Role, actor: Actor) -> None:
     _change_role(user=user, role=role, actor=actor, grant=False)
 
 
-def _change_role(*, user: Any, role: Role, actor: Any, grant: bool) -> None:
+def _change_role(*, user: Any, role: Role, actor: Actor, grant: bool) -> None:
     if role not in GRANTABLE_ROLES:
         raise Invalid(
             f"role {role.value!r} is not granted directly; it follows from likeness ownership "

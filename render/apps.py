@@ -9,6 +9,9 @@ class RenderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from config.metrics import register_database_collector
         from render.erasure import register
+        from render.metrics import RenderJobCollector
 
         register()
+        register_database_collector(RenderJobCollector())
