@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from accounts.actors import Actor
 from accounts.models import ApiToken
 from accounts.roles import Role
 from accounts.tokens import generate_token
@@ -30,7 +31,7 @@ class IssuedToken:
     plaintext: str  # shown once, never stored
 
 
-def user_create(*, username: str, email: str = "", password: str | None = None, actor: Any = None) -> Any:
+def user_create(*, username: str, email: str = "", password: str | None = None, actor: Actor = None) -> Any:
     User = get_user_model()
     with transaction.atomic():
         if User.objects.filter(username=username).exists():
@@ -49,7 +50,7 @@ def user_by_username(username: str) -> Any:
 
 
 def token_issue(
-    *, user: Any, name: str, actor: Any, expires_at: datetime | None = None, minted_by: ApiToken | None = None
+    *, user: Any, name: str, actor: Actor, expires_at: datetime | None = None, minted_by: ApiToken | None = None
 ) -> IssuedToken:
     """A new token for `user`. `minted_by` is the token the request authenticated with, if any: the
     new token dies with it (revocation cascades) and never outlives it (its expiry is capped)."""
@@ -91,7 +92,7 @@ def token_issue(
     return IssuedToken(token=token, plaintext=new.plaintext)
 
 
-def token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
+def token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     """Revoke `token` and every token minted from it, however many generations down."""
     with transaction.atomic():
         revoked = ApiToken.objects.select_for_update().get(pk=token.pk)
@@ -111,15 +112,15 @@ def token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
     return revoked
 
 
-def role_grant(*, user: Any, role: Role, actor: Any) -> None:
+def role_grant(*, user: Any, role: Role, actor: Actor) -> None:
     _change_role(user=user, role=role, actor=actor, grant=True)
 
 
-def role_revoke(*, user: Any, role: Role, actor: Any) -> None:
+def role_revoke(*, user: Any, role: Role, actor: Actor) -> None:
     _change_role(user=user, role=role, actor=actor, grant=False)
 
 
-def _change_role(*, user: Any, role: Role, actor: Any, grant: bool) -> None:
+def _change_role(*, user: Any, role: Role, actor: Actor, grant: bool) -> None:
     if role not in GRANTABLE_ROLES:
         raise Invalid(
             f"role {role.value!r} is not granted directly; it follows from likeness ownership "

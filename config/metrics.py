@@ -1,8 +1,9 @@
 """Prometheus metrics at `/metrics`, for operators only (a bearer METRICS_TOKEN, or a staff session).
 
-Gauges are computed from the database at scrape time, so any web process answers the same figures
-however many web and worker processes run: render jobs by state, gate refusals by reason code, and a
-histogram of render seconds (started to finished, completed jobs). Queue depth is read from the
+Gauges are computed from the database at scrape time, by collectors the apps register (render's,
+in render/metrics.py), so any web process answers the same figures however many web and worker
+processes run: render jobs by state, gate refusals by reason code, and a histogram of render seconds
+(started to finished, completed jobs). Queue depth is read from the
 broker (LLEN of each queue's list when the broker is Redis).
 
 `RENDER_SECONDS` is also recorded by the worker process that renders. A process-local histogram is
@@ -18,7 +19,6 @@ import hmac
 import logging
 import os
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 logger = logging.getLogger(__name__)
@@ -49,49 +49,16 @@ RATE_LIMIT_UNAVAILABLE = Counter(
 )
 
 
-class DatabaseCollector(Collector):
-    """Figures every process can answer alike, because they come from the shared database."""
+# Collectors of figures every process can answer alike, because they come from the shared database.
+# Apps register theirs when they are ready (render: jobs by state, refusals, durations), so this
+# module, below every app, imports none of them.
+_DATABASE_COLLECTORS: list[Collector] = []
 
-    def collect(self) -> Iterator[Any]:
-        from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
-        from render.models import JobStatus, RenderJob
-
-        jobs = GaugeMetricFamily("likeness_render_jobs", "Render jobs by state", labels=["state"])
-        counts = dict(RenderJob.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-        for state in JobStatus.values:
-            jobs.add_metric([state], counts.get(state, 0))
-        yield jobs
-
-        refusals = GaugeMetricFamily(
-            "likeness_gate_refusals",
-            "Render jobs stopped by the licence gate, by reason code",
-            labels=["code", "state"],
-        )
-        stopped = (
-            RenderJob.objects.filter(status__in=[JobStatus.REFUSED, JobStatus.REVOKED])
-            .values_list("refusal_reason", "status")
-            .annotate(n=Count("id"))
-        )
-        for code, state, n in stopped:
-            refusals.add_metric([code or "unknown", state], n)
-        yield refusals
-
-        duration = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
-        done = RenderJob.objects.filter(status=JobStatus.COMPLETED, started_at__isnull=False, finished_at__isnull=False)
-        done = done.annotate(seconds=duration)
-        aggregates = {
-            f"le_{i}": Count("id", filter=Q(seconds__lte=timedelta(seconds=b))) for i, b in enumerate(RENDER_BUCKETS)
-        }
-        row = done.aggregate(total=Count("id"), seconds_sum=Sum("seconds"), **aggregates)
-        total_seconds = row["seconds_sum"].total_seconds() if row["seconds_sum"] else 0.0
-        buckets = [(str(b), row[f"le_{i}"]) for i, b in enumerate(RENDER_BUCKETS)] + [("+Inf", row["total"])]
-        yield HistogramMetricFamily(
-            "likeness_render_job_seconds",
-            "Seconds from start to completion of completed render jobs (from the database)",
-            buckets=buckets,
-            sum_value=total_seconds,
-        )
+def register_database_collector(collector: Collector) -> None:
+    """Serve `collector` on /metrics from now on (called from an app's AppConfig.ready)."""
+    if all(type(c) is not type(collector) for c in _DATABASE_COLLECTORS):
+        _DATABASE_COLLECTORS.append(collector)
 
 
 def queue_depths() -> dict[str, int]:
@@ -121,7 +88,8 @@ class QueueCollector(Collector):
 
 def _registry() -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(DatabaseCollector())
+    for collector in _DATABASE_COLLECTORS:
+        registry.register(collector)
     registry.register(QueueCollector())
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess

@@ -8,12 +8,11 @@ the commit. Registered from LicensingConfig.ready(), since likeness may not impo
 
 from __future__ import annotations
 
-from typing import Any
-
+from accounts.actors import Actor
 from likeness.models import Likeness
 
 
-def end_licences_on_erasure(*, likeness: Likeness, actor: Any) -> None:
+def end_licences_on_erasure(*, likeness: Likeness, actor: Actor) -> None:
     from licensing.lifecycle import licenses_end_for_erased_likeness
 
     licenses_end_for_erased_likeness(likeness=likeness, actor=actor)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import AuditTarget, audit_record
 from config import clock
@@ -126,7 +127,7 @@ def license_authorize(
     duration_seconds: float,
     territory: str,
     reserve: bool = False,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> Authorization:
     """The render gate's check: may `studio` render this file under this licence, now, like this?
 
@@ -171,7 +172,7 @@ class _GateCheck:
     sha256: str
 
 
-def _authorize(check: _GateCheck, *, reserve: bool, actor: Any) -> Authorization:
+def _authorize(check: _GateCheck, *, reserve: bool, actor: Actor) -> Authorization:
     """One check; with `reserve`, inside the caller's transaction, also take a use."""
     refused = partial(Authorization.refuse, str(check.license_id))
     if reserve and not License.objects.select_for_update().filter(pk=check.license_id).exists():
@@ -196,7 +197,7 @@ def _authorize(check: _GateCheck, *, reserve: bool, actor: Any) -> Authorization
     )
 
 
-def _reserve_locked(facts: GateFacts, *, verified: VerifiedDocument, check: _GateCheck, actor: Any) -> int:
+def _reserve_locked(facts: GateFacts, *, verified: VerifiedDocument, check: _GateCheck, actor: Actor) -> int:
     """Take one use of a licence whose row the caller has locked; exhaust it on the last."""
     limit = verified.scope.max_renders
     used = facts.renders_used + 1
@@ -224,7 +225,7 @@ def _reserve_locked(facts: GateFacts, *, verified: VerifiedDocument, check: _Gat
     return used
 
 
-def license_release_use(*, license_id: uuid.UUID | str, actor: Any = None) -> License:
+def license_release_use(*, license_id: uuid.UUID | str, actor: Actor = None) -> License:
     """Give back a use reserved by a render that failed before producing output.
 
     An EXHAUSTED licence becomes ACTIVE again; a revoked or expired one stays as it is.

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
@@ -42,7 +43,7 @@ def license_transition(
     data: dict[str, Any],
     changes: dict[str, Any] | None = None,
     at: datetime | None = None,
-    actor: Any = None,
+    actor: Actor = None,
     actor_label: str | None = None,
 ) -> License:
     """Move `license` (its row locked by the caller) to `to` as of `at` (now by default), setting

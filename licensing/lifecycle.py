@@ -6,11 +6,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.contrib.auth.models import User
 from django.db import transaction
 
+from accounts.actors import Actor
 from audit.access import is_admin
 from audit.actions import AuditAction
 from audit.services import audit_record
@@ -69,7 +71,7 @@ class LicenseTerms:
     fee_per_render: dict[str, Any] | None = field(default=None)
 
 
-def _owner_of_license(actor: Any, license: License) -> None:
+def _owner_of_license(actor: Actor, license: License) -> None:
     if license.likeness.owner.user_id != getattr(actor, "pk", None):
         raise Forbidden("only the likeness's owner may decide on this licence", code="not_the_owner")
 
@@ -83,7 +85,7 @@ def license_event(*, license: License, event: str, data: dict[str, Any]) -> None
     )
 
 
-def license_request(*, studio: Organisation, likeness_id: uuid.UUID, terms: LicenseTerms, actor: Any) -> License:
+def license_request(*, studio: Organisation, likeness_id: uuid.UUID, terms: LicenseTerms, actor: Actor) -> License:
     """A studio asks for a licence; the document is fixed now and awaits the owner's signature."""
     require_member(actor, studio, "request licences for it")
     if studio.kind != OrganisationKind.STUDIO:
@@ -132,7 +134,7 @@ def license_request(*, studio: Organisation, likeness_id: uuid.UUID, terms: Lice
         license = License(
             likeness=likeness,
             licensee=studio,
-            requested_by=actor,
+            requested_by=cast(User, actor),  # a member of the studio (require_member above): a user
             status=LicenseStatus.REQUESTED,
             status_changed_at=now,
             owner_key_id=owner_key.kid,
@@ -166,7 +168,7 @@ def license_request(*, studio: Organisation, likeness_id: uuid.UUID, terms: Lice
     return license
 
 
-def license_approve(*, license: License, actor: Any, signature: str | None = None) -> License:
+def license_approve(*, license: License, actor: Actor, signature: str | None = None) -> License:
     """The owner approves: signs (custodially, or by uploading a detached signature), and the
     platform countersigns over the document and the owner's signature. The licence is then ACTIVE."""
     _owner_of_license(actor, license)
@@ -224,7 +226,7 @@ def license_approve(*, license: License, actor: Any, signature: str | None = Non
     return license
 
 
-def license_decline(*, license: License, reason: str, actor: Any) -> License:
+def license_decline(*, license: License, reason: str, actor: Actor) -> License:
     _owner_of_license(actor, license)
     with transaction.atomic():
         license = License.objects.select_for_update().select_related("likeness").get(pk=license.pk)
@@ -233,7 +235,7 @@ def license_decline(*, license: License, reason: str, actor: Any) -> License:
         return _decline_locked(license=license, reason=reason.strip()[:500], actor=actor)
 
 
-def _decline_locked(*, license: License, reason: str, actor: Any) -> License:
+def _decline_locked(*, license: License, reason: str, actor: Actor) -> License:
     license_transition(
         license,
         to=LicenseStatus.DECLINED,
@@ -249,7 +251,7 @@ def _decline_locked(*, license: License, reason: str, actor: Any) -> License:
 _REVOCABLE = (LicenseStatus.ACTIVE, LicenseStatus.EXHAUSTED)
 
 
-def _revoke_locked(*, license: License, reason: str, revoked_by: str, actor: Any) -> License:
+def _revoke_locked(*, license: License, reason: str, revoked_by: str, actor: Actor) -> License:
     now = clock.now()
     platform_key, platform_kid = platform_key_current()
     record = revocation_document(
@@ -282,7 +284,7 @@ def _revoke_locked(*, license: License, reason: str, revoked_by: str, actor: Any
     return license
 
 
-def license_revoke(*, license: License, reason: str, actor: Any) -> License:
+def license_revoke(*, license: License, reason: str, actor: Actor) -> License:
     """The owner revokes, at any time. New render jobs are refused at once. The reason is optional and
     private: it is kept for her and the audit trail, never published nor sent to the studio."""
     if not is_admin(actor):
@@ -299,7 +301,7 @@ def license_revoke(*, license: License, reason: str, actor: Any) -> License:
         )
 
 
-def licenses_end_for_erased_likeness(*, likeness: Likeness, actor: Any) -> int:
+def licenses_end_for_erased_likeness(*, likeness: Likeness, actor: Actor) -> int:
     """End every live licence on an erased likeness: active ones are revoked (reason
     `likeness_erased`, signed by the platform), pending requests are declined. Call inside the
     erasure's transaction. Returns how many licences it ended."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from accounts.actors import Actor
 from audit.access import is_admin
 from audit.actions import AuditAction
 from audit.services import audit_record
@@ -24,7 +25,7 @@ from licensing.selectors import (
 )
 
 
-def organisation_create(*, name: str, kind: OrganisationKind, creator: Any, actor: Any) -> Organisation:
+def organisation_create(*, name: str, kind: OrganisationKind, creator: Any, actor: Actor) -> Organisation:
     """Create an organisation; its creator becomes its first manager."""
     name = name.strip()
     if not name or len(name) > 200:
@@ -47,7 +48,7 @@ def organisation_create(*, name: str, kind: OrganisationKind, creator: Any, acto
     return organisation
 
 
-def membership_add(*, organisation: Organisation, user: Any, role: MembershipRole, actor: Any) -> Membership:
+def membership_add(*, organisation: Organisation, user: Any, role: MembershipRole, actor: Actor) -> Membership:
     if not is_manager(actor, organisation):
         raise Forbidden("only the organisation's managers may add members")
     try:
@@ -66,7 +67,7 @@ def membership_add(*, organisation: Organisation, user: Any, role: MembershipRol
     return membership
 
 
-def membership_remove(*, organisation: Organisation, user_id: int, actor: Any) -> None:
+def membership_remove(*, organisation: Organisation, user_id: int, actor: Actor) -> None:
     if not is_manager(actor, organisation):
         raise Forbidden("only the organisation's managers may remove members")
     with transaction.atomic():
@@ -80,6 +81,6 @@ def membership_remove(*, organisation: Organisation, user_id: int, actor: Any) -
         audit_record(actor=actor, action=AuditAction.MEMBERSHIP_REMOVED, target=organisation, data={"user_id": user_id})
 
 
-def require_member(actor: Any, organisation: Organisation, doing: str) -> None:
+def require_member(actor: Actor, organisation: Organisation, doing: str) -> None:
     if not (is_admin(actor) or is_member(actor, organisation)):
         raise Forbidden(f"only members of {organisation.name} may {doing}")

@@ -5,11 +5,10 @@ The key material itself (the platform key file, encryption at rest) is in licens
 
 from __future__ import annotations
 
-from typing import Any
-
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 
+from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import AuditTarget, audit_record
 from config import clock
@@ -57,7 +56,7 @@ def platform_key_current() -> tuple[Ed25519PrivateKey, str]:
 
 
 def _owner_key_install(
-    *, owner: LikenessOwner, custody: KeyCustody, public_key: bytes, private: bytes | None, actor: Any
+    *, owner: LikenessOwner, custody: KeyCustody, public_key: bytes, private: bytes | None, actor: Actor
 ) -> OwnerKey:
     kid = key_id(public_key, prefix=OWNER_KID_PREFIX)
     if OwnerKey.objects.filter(kid=kid).exists():
@@ -89,7 +88,7 @@ def _owner_key_install(
     return key
 
 
-def owner_key_create_custodial(*, owner: LikenessOwner, actor: Any) -> OwnerKey:
+def owner_key_create_custodial(*, owner: LikenessOwner, actor: Actor) -> OwnerKey:
     """Generate a platform-held key for the owner (rotating any current key)."""
     private = Ed25519PrivateKey.generate()
     with transaction.atomic():
@@ -102,7 +101,7 @@ def owner_key_create_custodial(*, owner: LikenessOwner, actor: Any) -> OwnerKey:
         )
 
 
-def owner_key_register(*, owner: LikenessOwner, public_key: str, actor: Any) -> OwnerKey:
+def owner_key_register(*, owner: LikenessOwner, public_key: str, actor: Actor) -> OwnerKey:
     """Register a self-custody public key (base64url, 32 bytes), rotating any current key."""
     try:
         raw = b64url_decode(public_key)
@@ -113,7 +112,7 @@ def owner_key_register(*, owner: LikenessOwner, public_key: str, actor: Any) -> 
         return _owner_key_install(owner=owner, custody=KeyCustody.SELF, public_key=raw, private=None, actor=actor)
 
 
-def owner_current_key(owner: LikenessOwner, actor: Any) -> OwnerKey:
+def owner_current_key(owner: LikenessOwner, actor: Actor) -> OwnerKey:
     key = OwnerKey.objects.filter(owner=owner, retired_at__isnull=True).first()
     return key if key is not None else owner_key_create_custodial(owner=owner, actor=actor)
 

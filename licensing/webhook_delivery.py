@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 
+from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
@@ -48,7 +49,7 @@ def webhook_endpoint_create(
     events: list[str],
     organisation: Organisation | None,
     owner: LikenessOwner | None,
-    actor: Any,
+    actor: Actor,
 ) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint for an organisation (its members) or a likeness owner (themselves).
 
@@ -92,7 +93,7 @@ def webhook_endpoint_create(
     return endpoint, secret
 
 
-def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, actor: Any) -> WebhookEndpoint:
+def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookEndpoint:
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
         if endpoint.disabled_at is None:

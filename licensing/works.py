@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
@@ -32,9 +32,6 @@ from licensing.scope import ScopeError, clean_territories
 from licensing.selectors import (
     holder_can_adapt,
 )
-
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -68,7 +65,7 @@ def _clean_territories(values: list[str], field_name: str = "territories") -> li
         raise Invalid(str(exc), detail={"field": field_name}) from None
 
 
-def _add_file(*, work: Work, file: WorkFileSpec, actor: Any) -> WorkFile:
+def _add_file(*, work: Work, file: WorkFileSpec, actor: Actor) -> WorkFile:
     sha256 = _clean_sha256(file.sha256)
     taken = WorkFile.objects.filter(sha256=sha256).values_list("work_id", flat=True).first()
     if taken is not None:
@@ -99,7 +96,7 @@ def _add_file(*, work: Work, file: WorkFileSpec, actor: Any) -> WorkFile:
     return created
 
 
-def _add_right(*, work: Work, right: WorkRightSpec, actor: Any) -> WorkRight:
+def _add_right(*, work: Work, right: WorkRightSpec, actor: Actor) -> WorkRight:
     if right.valid_until is not None and right.valid_until <= right.valid_from:
         raise Invalid("valid_until must be after valid_from", detail={"field": "valid_until"})
     territories = _clean_territories(right.territories)
@@ -133,7 +130,7 @@ def work_register(
     identifiers: dict[str, str],
     files: list[WorkFileSpec],
     rights: list[WorkRightSpec],
-    actor: Any,
+    actor: Actor,
 ) -> Work:
     """Register a work, its media files and the rights its holder declares on it.
 
@@ -161,13 +158,13 @@ def work_register(
     return work
 
 
-def work_file_add(*, work: Work, file: WorkFileSpec, actor: Any) -> WorkFile:
+def work_file_add(*, work: Work, file: WorkFileSpec, actor: Actor) -> WorkFile:
     require_member(actor, work.holder, "add files to its works")
     with transaction.atomic():
         return _add_file(work=work, file=file, actor=actor)
 
 
-def work_right_add(*, work: Work, right: WorkRightSpec, actor: Any) -> WorkRight:
+def work_right_add(*, work: Work, right: WorkRightSpec, actor: Actor) -> WorkRight:
     require_member(actor, work.holder, "declare rights on its works")
     with transaction.atomic():
         return _add_right(work=work, right=right, actor=actor)
@@ -180,7 +177,7 @@ def adaptation_grant_create(
     territories: list[str],
     valid_from: datetime,
     valid_until: datetime,
-    actor: Any,
+    actor: Actor,
 ) -> AdaptationGrant:
     """The work's holder grants `studio` the right to adapt it, for a term, revocably."""
     require_member(actor, work.holder, "grant rights on its works")
@@ -217,7 +214,7 @@ def adaptation_grant_create(
     return grant
 
 
-def adaptation_grant_revoke(*, grant: AdaptationGrant, reason: str, actor: Any) -> AdaptationGrant:
+def adaptation_grant_revoke(*, grant: AdaptationGrant, reason: str, actor: Actor) -> AdaptationGrant:
     """Revoke a grant; renders on the work by that studio are refused from now on."""
     require_member(actor, grant.work.holder, "revoke rights on its works")
     with transaction.atomic():

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
@@ -39,7 +40,7 @@ def likeness_transition(
     action: AuditAction,
     data: dict[str, Any],
     changes: dict[str, Any] | None = None,
-    actor: Any = None,
+    actor: Actor = None,
     actor_label: str | None = None,
 ) -> Likeness:
     """Move `likeness` (its row locked by the caller) to `to`, setting `changes` too; save and audit.

@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
+from accounts.actors import Actor
 from audit.access import is_admin
 from audit.actions import AuditAction
 from audit.services import audit_record
@@ -59,7 +60,7 @@ def _clean_name(value: str, field: str) -> str:
     return value
 
 
-def owner_register(*, user: Any, display_name: str, actor: Any) -> LikenessOwner:
+def owner_register(*, user: Any, display_name: str, actor: Actor) -> LikenessOwner:
     display_name = _clean_name(display_name, "display_name")
     with transaction.atomic():
         if LikenessOwner.objects.filter(user=user).exists():
@@ -74,7 +75,9 @@ def owner_register(*, user: Any, display_name: str, actor: Any) -> LikenessOwner
     return owner
 
 
-def likeness_create(*, owner: LikenessOwner | None, display_name: str, actor: Any, licensable: bool = True) -> Likeness:
+def likeness_create(
+    *, owner: LikenessOwner | None, display_name: str, actor: Actor, licensable: bool = True
+) -> Likeness:
     """A new likeness in DRAFT. `licensable=False` registers a face only to protect it (consent registry)."""
     if owner is None:
         raise Forbidden("only registered likeness owners may create likenesses", code="not_an_owner")
@@ -91,7 +94,7 @@ def likeness_create(*, owner: LikenessOwner | None, display_name: str, actor: An
     return likeness
 
 
-def likeness_set_licensable(*, likeness: Likeness, licensable: bool, actor: Any) -> Likeness:
+def likeness_set_licensable(*, likeness: Likeness, licensable: bool, actor: Actor) -> Likeness:
     with transaction.atomic():
         likeness = Likeness.objects.select_for_update().get(pk=likeness.pk)
         if likeness.status == LikenessStatus.ERASED:
@@ -204,7 +207,7 @@ def likeness_check_enrollable(likeness: Likeness) -> None:
 
 
 def likeness_enrol(
-    *, likeness: Likeness, photos: list[PhotoUpload], actor: Any, engine_name: str | None = None
+    *, likeness: Likeness, photos: list[PhotoUpload], actor: Actor, engine_name: str | None = None
 ) -> Likeness:
     """Enrol 1-5 photos of the owner's face; the likeness becomes ENROLLED, or FROZEN for review
     when the face is already enrolled as another likeness (an impostor or a duplicate)."""
@@ -268,7 +271,7 @@ def likeness_enrol(
     return likeness
 
 
-def likeness_review(*, likeness: Likeness, approve: bool, actor: Any) -> Likeness:
+def likeness_review(*, likeness: Likeness, approve: bool, actor: Actor) -> Likeness:
     """An admin's decision on a frozen enrolment: approve (ENROLLED) or reject (the likeness is erased)."""
     if not is_admin(actor):
         raise NotFound("no such likeness")
@@ -290,7 +293,7 @@ def likeness_review(*, likeness: Likeness, approve: bool, actor: Any) -> Likenes
     return likeness
 
 
-def likeness_erase(*, likeness: Likeness, actor: Any, reason: str = "owner_request") -> Likeness:
+def likeness_erase(*, likeness: Likeness, actor: Actor, reason: str = "owner_request") -> Likeness:
     """Erase a likeness's biometric data for good (crypto-shredding) and end everything that uses it.
 
     In one transaction: the hooks of other apps run (licences end, queued jobs are refused), photo
@@ -349,7 +352,9 @@ class IdentityMaterials:
     models: dict[str, str]
 
 
-def likeness_identity_materials(*, likeness: Likeness, actor: Any = None, purpose: str = "render") -> IdentityMaterials:
+def likeness_identity_materials(
+    *, likeness: Likeness, actor: Actor = None, purpose: str = "render"
+) -> IdentityMaterials:
     """Decrypt a likeness's reference photos and embeddings. Call only after the licence gate passed.
 
     Refuses an erased, frozen or unenrolled likeness even if the caller's gate missed it, and

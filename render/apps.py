@@ -11,8 +11,11 @@ class RenderConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from config.metrics import register_database_collector
         from render.erasure import register
+        from render.metrics import RenderJobCollector
         from render.platform_keys import check_key_files
 
         register()
+        register_database_collector(RenderJobCollector())
         checks.register(check_key_files, checks.Tags.security)

@@ -4,7 +4,6 @@ storage) and the check of our own signed links; both refuse outputs of a revoked
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -12,6 +11,7 @@ from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import transaction
 from django.urls import reverse
 
+from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config.errors import Conflict, Forbidden, NotFound
@@ -21,7 +21,7 @@ from render.models import JobStatus, RenderJob
 _DOWNLOAD_SALT = "render.download"
 
 
-def _refuse_if_license_revoked(job: RenderJob, *, actor: Any, actor_label: str | None = None) -> None:
+def _refuse_if_license_revoked(job: RenderJob, *, actor: Actor, actor_label: str | None = None) -> None:
     """Once a licence is revoked, no output made under it is handed out again (audited refusal).
 
     Links issued before the revocation stay valid until they expire (DOWNLOAD_LINK_SECONDS, or
@@ -43,7 +43,7 @@ def _refuse_if_license_revoked(job: RenderJob, *, actor: Any, actor_label: str |
     raise Conflict("the licence this output was made under has been revoked", code="license_revoked")
 
 
-def render_job_download_url(*, job: RenderJob, actor: Any, request_base: str) -> str:
+def render_job_download_url(*, job: RenderJob, actor: Actor, request_base: str) -> str:
     """A short-lived link to the output: presigned on S3, signed by us on local storage. Audited."""
     if job.status != JobStatus.COMPLETED or not job.output_name:
         raise Conflict("the job has no output to download", code="no_output")

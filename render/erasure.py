@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts.actors import Actor
 
-def refuse_jobs_on_erasure(*, likeness: Any, actor: Any) -> None:
+
+def refuse_jobs_on_erasure(*, likeness: Any, actor: Actor) -> None:
     from render.submission import render_jobs_refuse_for_erased_likeness
 
     render_jobs_refuse_for_erased_likeness(likeness=likeness, actor=actor)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config.errors import Conflict
@@ -50,7 +51,7 @@ def render_job_transition(
     action: AuditAction,
     data: dict[str, Any],
     changes: dict[str, Any] | None = None,
-    actor: Any = None,
+    actor: Actor = None,
     actor_label: str | None = None,
 ) -> RenderJob:
     """Move `job` (its row locked by the caller) to `to`, setting `changes` too; save and audit.

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
@@ -155,7 +156,7 @@ def enqueue_job(job_id: uuid.UUID) -> bool:
     return True
 
 
-def render_job_cancel(*, job: RenderJob, actor: Any) -> RenderJob:
+def render_job_cancel(*, job: RenderJob, actor: Actor) -> RenderJob:
     with transaction.atomic():
         job = RenderJob.objects.select_for_update().get(pk=job.pk)
         if job.status in TERMINAL_STATUSES:
@@ -171,7 +172,7 @@ def render_job_cancel(*, job: RenderJob, actor: Any) -> RenderJob:
     return job
 
 
-def render_jobs_refuse_for_erased_likeness(*, likeness: Any, actor: Any) -> int:
+def render_jobs_refuse_for_erased_likeness(*, likeness: Any, actor: Actor) -> int:
     """Refuse every QUEUED or RUNNING job under a licence for `likeness` (reason likeness_erased).
 
     Called by the erasure hook (render/erasure.py) inside the erasure's transaction. A queued job is

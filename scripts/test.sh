@@ -13,6 +13,8 @@ echo "== migrations match the models"
 env -u DATABASE_URL "$BIN/python" manage.py makemigrations --check --dry-run
 echo "== mypy"
 "$BIN/mypy" .
+echo "== import contracts (pyproject's [tool.importlinter]: the apps' layering; no product module imports tests/ or tools/)"
+"$BIN/lint-imports"
 
 echo "== pytest on SQLite"
 env -u DATABASE_URL -u CELERY_BROKER_URL -u S3_BUCKET "$BIN/pytest" "$@"
