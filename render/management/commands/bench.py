@@ -3,6 +3,8 @@
 It lives in the render app, the last in the dependency order, so it may import every app's
 benchmark module. Targets: `audit` (audit/bench.py), `face_search` (likeness/bench.py: 1:N face
 search, exact vs HNSW, e.g. `bench face_search --sizes 10000,100000`; smoke: `--sizes 2000 --queries 50`),
+`audit_proofs` (audit/proof_bench.py: inclusion/consistency proofs and roots at 10k, 100k and 1M entries
+through the service and the API next to the pure algorithm, with SQL queries per proof; smoke: `--smoke`),
 `license_authorize` (licensing/bench.py: the licence gate against one bare Ed25519 verify; smoke: `--smoke`),
 `watermark` (render/watermark_bench.py: robustness, speed and PSNR against invisible-watermark's dwtDctSvd
 run from `--baseline-python`; smoke: `--smoke`), `render` (render/render_bench.py: frames/s of the per-frame
@@ -39,12 +41,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "target", choices=["audit", "face_search", "license_authorize", "watermark", "render", "scale_out"]
+            "target",
+            choices=["audit", "audit_proofs", "face_search", "license_authorize", "watermark", "render", "scale_out"],
         )
         parser.add_argument("--writers", default="1,8", help="comma-separated writer process counts")
         parser.add_argument("--appends", type=int, default=4000, help="appends per run, shared by the writers")
         parser.add_argument("--repeat", type=int, default=3, help="runs per configuration (median reported)")
         parser.add_argument("--verify-entries", type=int, default=100_000, help="chain length for the verify timing")
+        parser.add_argument(
+            "--proof-sizes", default="10000,100000,1000000", help="audit_proofs: log sizes (smoke: 10000)"
+        )
         parser.add_argument("--sizes", default="10000,100000", help="face_search: stored embedding counts")
         parser.add_argument("--dims", default="128,512", help="face_search: dimensions (dlib 128, ArcFace 512)")
         parser.add_argument("--queries", type=int, default=200, help="face_search: queries per size (median)")
@@ -52,7 +58,9 @@ class Command(BaseCommand):
         parser.add_argument("--scale-workers", default="1,2,3", help="scale_out: worker counts to compare")
         parser.add_argument("--jobs", type=int, default=24, help="scale_out: jobs per worker count")
         parser.add_argument("--broker", default="redis://127.0.0.1:6379/15", help="scale_out: Redis broker (flushed)")
-        parser.add_argument("--smoke", action="store_true", help="license_authorize, watermark, render: a short run")
+        parser.add_argument(
+            "--smoke", action="store_true", help="audit_proofs, license_authorize, watermark, render: a short run"
+        )
         parser.add_argument("--stills", type=int, default=100, help="watermark: marked stills (720p)")
         parser.add_argument("--videos", type=int, default=100, help="watermark: marked 2 s videos (720p, 48 frames)")
         parser.add_argument(
@@ -84,6 +92,9 @@ class Command(BaseCommand):
         if options["target"] == "scale_out":
             self._scale_out(options)
             return
+        if options["target"] == "audit_proofs":
+            self._audit_proofs(options)
+            return
         if options["target"] == "watermark":
             self._watermark(options)
             return
@@ -107,6 +118,22 @@ class Command(BaseCommand):
             report=self.stderr.write,
         )
         for line in result.lines():
+            self.stdout.write(line)
+
+    def _audit_proofs(self, options: dict[str, Any]) -> None:
+        from audit.proof_bench import SMOKE_SIZES, run_proof_bench, verdict_lines
+
+        try:
+            sizes = SMOKE_SIZES if options["smoke"] else [int(v) for v in options["proof_sizes"].split(",")]
+        except ValueError:
+            raise CommandError("--proof-sizes must be comma-separated integers") from None
+        if any(v < 2 for v in sizes) or options["queries"] < 1:
+            raise CommandError("--proof-sizes must be at least 2 and --queries positive")
+        rows = run_proof_bench(sizes=sizes, queries=options["queries"], report=self.stderr.write)
+        for row in rows:
+            for line in row.lines():
+                self.stdout.write(line)
+        for line in verdict_lines(rows):
             self.stdout.write(line)
 
     def _scale_out(self, options: dict[str, Any]) -> None:
