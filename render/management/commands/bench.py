@@ -121,7 +121,7 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     def _audit_proofs(self, options: dict[str, Any]) -> None:
-        from audit.proof_bench import SMOKE_SIZES, run_proof_bench, verdict_lines
+        from audit.proof_bench import SMOKE_QUERIES, SMOKE_SIZES, run_proof_bench, verdict_lines
 
         try:
             sizes = SMOKE_SIZES if options["smoke"] else [int(v) for v in options["proof_sizes"].split(",")]
@@ -129,7 +129,8 @@ class Command(BaseCommand):
             raise CommandError("--proof-sizes must be comma-separated integers") from None
         if any(v < 2 for v in sizes) or options["queries"] < 1:
             raise CommandError("--proof-sizes must be at least 2 and --queries positive")
-        rows = run_proof_bench(sizes=sizes, queries=options["queries"], report=self.stderr.write)
+        queries = SMOKE_QUERIES if options["smoke"] else options["queries"]
+        rows = run_proof_bench(sizes=sizes, queries=queries, report=self.stderr.write)
         for row in rows:
             for line in row.lines():
                 self.stdout.write(line)
