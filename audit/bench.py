@@ -285,6 +285,13 @@ class AuditBenchResult:
                     f"speed-up now: {wrapped[writers] / before:.2f}x"
                 )
             phases = {p: statistics.median(r.phase_us[p] for r in results) for p in PHASES}
+            if self.vendor != "postgresql":
+                out.append(
+                    f"  where one in-transaction append's time goes ({writers} writer(s), mean us, median of runs): "
+                    f"the append (checks, canonical JSON, head read and insert under BEGIN IMMEDIATE) "
+                    f"{phases['prepare']:.0f}; COMMIT {phases['commit']:.0f}; Merkle node writes: none (0 per append)"
+                )
+                continue
             out.append(
                 f"  where one in-transaction append's time goes ({writers} writer(s), mean us, median of runs): "
                 f"Python before the call (checks, canonical JSON) {phases['prepare']:.0f}; append call round trip "
