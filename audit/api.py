@@ -17,9 +17,8 @@ from audit import merkle
 from audit.checkpoints import (
     audit_checkpoint_create,
     checkpoint_file,
-    consistency_proof_for,
-    inclusion_proof_for,
-    root_at,
+    consistency_proof_with_roots,
+    inclusion_proof_with_root,
 )
 from audit.custody import audit_log_verify
 from audit.evidence import build_bundle
@@ -87,14 +86,14 @@ class AuditInclusionProofApi(APIView):
         given = InclusionProofIn(data=request.query_params)
         given.is_valid(raise_exception=True)
         tree_size = given.validated_data["tree_size"]
-        path = inclusion_proof_for(seq=seq, tree_size=tree_size)
+        path, root = inclusion_proof_with_root(seq=seq, tree_size=tree_size)
         entry = AuditEntry.objects.get(seq=seq)
         canonical = entry.as_record().canonical()
         body = {
             "seq": seq,
             "leaf_index": seq - 1,
             "tree_size": tree_size,
-            "root_hash": root_at(tree_size).hex(),
+            "root_hash": root.hex(),
             "leaf_hash": merkle.leaf_hash(canonical).hex(),
             "audit_path": [node.hex() for node in path],
             "entry_canonical": canonical.decode("utf-8"),
@@ -112,12 +111,12 @@ class AuditConsistencyProofApi(APIView):
         given = ConsistencyProofIn(data=request.query_params)
         given.is_valid(raise_exception=True)
         first, second = given.validated_data["first"], given.validated_data["second"]
-        path = consistency_proof_for(first=first, second=second)
+        path, first_root, second_root = consistency_proof_with_roots(first=first, second=second)
         body = {
             "first": first,
             "second": second,
-            "first_root_hash": root_at(first).hex(),
-            "second_root_hash": root_at(second).hex(),
+            "first_root_hash": first_root.hex(),
+            "second_root_hash": second_root.hex(),
             "consistency_path": [node.hex() for node in path],
         }
         return Response(ConsistencyProofOut(body).data)

@@ -9,6 +9,19 @@ so the format has one definition and the verifier (pure Python) checks what this
 
 Inside a VOLATILE PL/pgSQL function each statement takes a fresh snapshot under READ COMMITTED, so
 the head read after the advisory lock sees the entry the previous lock holder committed.
+
+The lock is held until the appending transaction commits. With a synchronous commit that includes
+the WAL flush (an fsync), so appenders would queue through one fsync each and never share one: the
+whole trail would be capped at 1 / fsync latency whatever the number of writers. The function
+therefore makes its own transaction commit asynchronously (`synchronous_commit = off`, local to
+that transaction): the commit record is written and the entry becomes visible, and the lock passes
+on, without waiting for the flush. The chain stays whole across a crash because WAL is replayed in
+order: an entry chained onto another has its commit record after that one's, so a crash can only
+cut a suffix of the chain (with the business writes of the same transactions), never a middle.
+Durability is then restored outside the lock: `DURABLE_SQL` is a tiny transaction that writes WAL
+and commits synchronously, so it returns once everything before it, our append included, is on
+disk; audit_record runs it right after the append commits, and concurrent appenders share flushes.
+The function also returns how long it waited for the lock (microseconds), which the benchmark reads.
 """
 
 from __future__ import annotations
@@ -24,18 +37,22 @@ _CREATE = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}(
     p_created_at timestamptz, p_actor_id bigint, p_actor_label text, p_action text,
     p_target_type text, p_target_id text, p_data jsonb, p_canonical_head text, p_canonical_tail text
-) RETURNS TABLE (new_seq bigint, new_prev_hash text, new_entry_hash text)
+) RETURNS TABLE (new_seq bigint, new_prev_hash text, new_entry_hash text, lock_wait_us bigint)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     v_seq bigint;
     v_prev text;
     v_hash text;
+    v_asked timestamptz;
 BEGIN
     -- Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: left alone, the caller's inserts
     -- would lock the rows they reference (FOR KEY SHARE) only at COMMIT, after this function has
     -- taken the audit lock. A transaction holding one of those rows FOR UPDATE and waiting for the
     -- audit lock would then deadlock with us. Checking them now takes those row locks before ours.
     SET CONSTRAINTS ALL IMMEDIATE;
+    -- Commit without waiting for the WAL flush, so the lock is not held through an fsync (see above).
+    PERFORM set_config('synchronous_commit', 'off', true);
+    v_asked := clock_timestamp();
     PERFORM pg_advisory_xact_lock({APPEND_LOCK_KEY});
     SELECT e.seq, e.entry_hash INTO v_seq, v_prev FROM audit_entry e ORDER BY e.seq DESC LIMIT 1;
     IF v_seq IS NULL THEN
@@ -49,9 +66,14 @@ BEGIN
                              prev_hash, entry_hash)
     VALUES (v_seq, p_created_at, p_actor_id, p_actor_label, p_action, p_target_type, p_target_id, p_data,
             v_prev, v_hash);
-    RETURN QUERY SELECT v_seq, v_prev, v_hash;
+    RETURN QUERY SELECT v_seq, v_prev, v_hash,
+                        (extract(epoch FROM clock_timestamp() - v_asked) * 1000000)::bigint;
 END $$;
 """
+
+# A transaction that writes a little WAL and commits synchronously: it returns once the WAL up to
+# its commit record is flushed, which covers every commit before it, whichever session made it.
+DURABLE_SQL = "SELECT pg_logical_emit_message(true, 'audit', '')"
 
 _DROP = f"DROP FUNCTION IF EXISTS {FUNCTION}(timestamptz, bigint, text, text, text, text, jsonb, text, text);"
 
@@ -59,6 +81,7 @@ _DROP = f"DROP FUNCTION IF EXISTS {FUNCTION}(timestamptz, bigint, text, text, te
 def install_append_function(connection: BaseDatabaseWrapper) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            cursor.execute(_DROP)  # CREATE OR REPLACE cannot change the columns a function returns
             cursor.execute(_CREATE)
 
 

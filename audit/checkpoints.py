@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -73,6 +73,8 @@ def audit_tree_extend() -> int:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_EXTEND_LOCK_KEY])
         size = indexed_size()
         nodes = StoredNodes()
+        # The left siblings the next leaves climb through are the nodes tiling [0, size): one query.
+        nodes.cache.update(fetch_nodes(merkle.root_nodes(tree_size=size)))
         pending: list[AuditMerkleNode] = []
         for record in iter_entry_records(after_seq=size):
             if record.seq != size + 1:
@@ -90,30 +92,80 @@ def audit_tree_extend() -> int:
     return size
 
 
-def _require_size(tree_size: int) -> None:
+def fetch_nodes(coordinates: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored nodes at `coordinates`, in one query; absent ones are left out."""
+    wanted = list(dict.fromkeys(coordinates))
+    if not wanted:
+        return {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                'SELECT n."level", n."index", n."hash" FROM unnest(%s::integer[], %s::bigint[]) AS w(lv, ix) '
+                'JOIN audit_merkle_node n ON n."level" = w.lv AND n."index" = w.ix',
+                [[level for level, _ in wanted], [index for _, index in wanted]],
+            )
+        else:
+            condition = " OR ".join(['("level" = %s AND "index" = %s)'] * len(wanted))
+            cursor.execute(
+                f'SELECT "level", "index", "hash" FROM audit_merkle_node WHERE {condition}',
+                [value for pair in wanted for value in pair],
+            )
+        return {(int(level), int(index)): bytes.fromhex(digest) for level, index, digest in cursor.fetchall()}
+
+
+def _nodes_for(tree_size: int, coordinates: list[tuple[int, int]]) -> NodeGetter:
+    """A getter over every node in `coordinates`, fetched in one query (two more, once, if the tree must
+    first be extended to `tree_size`). The root nodes of `tree_size` must be among them: the last one
+    ends at leaf `tree_size`, so finding them all shows the tree is indexed that far."""
     if tree_size < 1:
         raise Invalid("tree_size must be at least 1", code="bad_tree_size")
-    if tree_size > indexed_size() and tree_size > audit_tree_extend():
-        raise Invalid(f"the log has fewer than {tree_size} entries", code="bad_tree_size")
+    nodes = fetch_nodes(coordinates)
+    if len(nodes) < len(set(coordinates)):
+        if audit_tree_extend() < tree_size:
+            raise Invalid(f"the log has fewer than {tree_size} entries", code="bad_tree_size")
+        nodes = fetch_nodes(coordinates)
+    return lambda level, index: nodes[(level, index)]
 
 
 def root_at(tree_size: int) -> bytes:
-    _require_size(tree_size)
-    return merkle.root_hash(tree_size=tree_size, get_node=StoredNodes())
+    get_node = _nodes_for(tree_size, merkle.root_nodes(tree_size=max(tree_size, 0)))
+    return merkle.root_hash(tree_size=tree_size, get_node=get_node)
+
+
+def inclusion_proof_with_root(*, seq: int, tree_size: int) -> tuple[list[bytes], bytes]:
+    """The audit path of entry `seq` in the tree of `tree_size` entries, and that tree's root: one query."""
+    if tree_size >= 1 and not 1 <= seq <= tree_size:
+        raise Invalid(f"entry {seq} is not in a tree of size {tree_size}", code="bad_tree_size")
+    wanted = merkle.root_nodes(tree_size=max(tree_size, 0))
+    if tree_size >= 1:
+        wanted += merkle.inclusion_proof_nodes(leaf_index=seq - 1, tree_size=tree_size)
+    get_node = _nodes_for(tree_size, wanted)
+    path = merkle.inclusion_proof(leaf_index=seq - 1, tree_size=tree_size, get_node=get_node)
+    return path, merkle.root_hash(tree_size=tree_size, get_node=get_node)
 
 
 def inclusion_proof_for(*, seq: int, tree_size: int) -> list[bytes]:
-    _require_size(tree_size)
-    if not 1 <= seq <= tree_size:
-        raise Invalid(f"entry {seq} is not in a tree of size {tree_size}", code="bad_tree_size")
-    return merkle.inclusion_proof(leaf_index=seq - 1, tree_size=tree_size, get_node=StoredNodes())
+    return inclusion_proof_with_root(seq=seq, tree_size=tree_size)[0]
+
+
+def consistency_proof_with_roots(*, first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
+    """The consistency proof from `first` to `second` entries and both roots: one query."""
+    if second >= 1 and not 1 <= first <= second:
+        raise Invalid("need 1 <= first <= second", code="bad_tree_size")
+    wanted = merkle.root_nodes(tree_size=max(second, 0))
+    if second >= 1:
+        wanted += merkle.root_nodes(tree_size=first)
+        wanted += merkle.consistency_proof_nodes(first=first, second=second)
+    get_node = _nodes_for(second, wanted)
+    return (
+        merkle.consistency_proof(first=first, second=second, get_node=get_node),
+        merkle.root_hash(tree_size=first, get_node=get_node),
+        merkle.root_hash(tree_size=second, get_node=get_node),
+    )
 
 
 def consistency_proof_for(*, first: int, second: int) -> list[bytes]:
-    _require_size(second)
-    if not 1 <= first <= second:
-        raise Invalid("need 1 <= first <= second", code="bad_tree_size")
-    return merkle.consistency_proof(first=first, second=second, get_node=StoredNodes())
+    return consistency_proof_with_roots(first=first, second=second)[0]
 
 
 def public_key() -> Ed25519PublicKey:

@@ -10,6 +10,12 @@ rolled-back entry would leave a gap. On PostgreSQL a transaction-scoped advisory
 server-side append function (append_sql.py), orders the appenders and is released at commit; on
 SQLite the connection opens every transaction with BEGIN IMMEDIATE (see settings), which already
 gives one writer at a time.
+
+On PostgreSQL the appending transaction commits without waiting for its WAL flush, so that the lock
+is not held through an fsync (append_sql.py explains why the chain stays whole); audit_record then
+waits for the flush outside the lock, right after the commit (an on_commit callback inside a
+transaction, at once in autocommit mode), so a caller still only sees its call return once the
+write and its entry are durable.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from audit.actions import AuditAction
-from audit.append_sql import FUNCTION
+from audit.append_sql import DURABLE_SQL, FUNCTION
 from audit.cadence import checkpoint_when_due
 from audit.chain import GENESIS_HASH, canonical_entry_around_seq, chain_hash, normalise_data
 from audit.models import AuditEntry
@@ -93,13 +99,14 @@ def audit_record(
         # One statement: atomic on its own in autocommit mode, or part of the caller's transaction.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT new_seq, new_prev_hash, new_entry_hash FROM {FUNCTION}"
+                f"SELECT new_seq, new_prev_hash, new_entry_hash, lock_wait_us FROM {FUNCTION}"
                 "(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)",
                 [now, actor_id, label, action.value, target_type, target_id, json.dumps(payload), head, tail],
             )
-            entry.seq, entry.prev_hash, entry.entry_hash = cursor.fetchone()
+            entry.seq, entry.prev_hash, entry.entry_hash, _lock_wait_us = cursor.fetchone()
         entry._state.adding = False
         entry._state.db = connection.alias
+        _wait_until_durable_after_commit()
         checkpoint_when_due(entry.seq)
         return entry
     with transaction.atomic():
@@ -111,3 +118,21 @@ def audit_record(
         entry.save(force_insert=True)
     checkpoint_when_due(entry.seq)
     return entry
+
+
+def _make_durable() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(DURABLE_SQL)
+
+
+def _wait_until_durable_after_commit() -> None:
+    """Wait for the WAL flush the append's own commit skipped: now in autocommit mode (the append was
+    its own transaction), else once, right after the caller's transaction commits."""
+    if not connection.in_atomic_block:
+        _make_durable()
+        return
+    # One wait per transaction is enough, but only a callback no enclosing savepoint can discard counts.
+    open_savepoints = set(connection.savepoint_ids)
+    registered = [(hook[0], hook[1]) for hook in connection.run_on_commit]  # (savepoint ids, callback, robust)
+    if not any(callback is _make_durable and set(sids) <= open_savepoints for sids, callback in registered):
+        transaction.on_commit(_make_durable)

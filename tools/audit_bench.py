@@ -7,54 +7,174 @@ web and worker processes are in production, each committing one entry per transa
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import multiprocessing.synchronize
 import statistics
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from audit.actions import AuditAction
+from audit.append_sql import DURABLE_SQL, FUNCTION
 from audit.chain import GENESIS_HASH, canonical_entry, chain_hash
+from audit.checkpoints import audit_tree_extend
 from audit.models import AuditEntry
 from audit.selectors import audit_chain_verify
 from audit.services import AuditTarget, audit_record
+from audit.services import _make_durable as services_make_durable
 from tools.scratch import scratch_database
 
+_BASELINE_TABLE = "bench_baseline_insert"
+_BASELINE_DDL = {
+    "postgresql": [
+        f"""CREATE TABLE IF NOT EXISTS {_BASELINE_TABLE} (seq bigserial PRIMARY KEY, created_at timestamptz NOT NULL,
+            actor_id bigint NULL, actor_label varchar(200) NOT NULL, action varchar(64) NOT NULL,
+            target_type varchar(100) NOT NULL, target_id varchar(100) NOT NULL, data jsonb NOT NULL,
+            prev_hash varchar(64) NOT NULL, entry_hash varchar(64) NOT NULL UNIQUE)""",
+    ],
+    "sqlite": [
+        f"""CREATE TABLE IF NOT EXISTS {_BASELINE_TABLE} (seq integer PRIMARY KEY AUTOINCREMENT,
+            created_at datetime NOT NULL, actor_id bigint NULL, actor_label varchar(200) NOT NULL,
+            action varchar(64) NOT NULL, target_type varchar(100) NOT NULL, target_id varchar(100) NOT NULL,
+            data text NOT NULL, prev_hash varchar(64) NOT NULL, entry_hash varchar(64) NOT NULL UNIQUE)""",
+    ],
+}
+_BASELINE_INDEXES = ["target_type, target_id", "action", "created_at", "actor_id"]
 
-def _writer(barrier: multiprocessing.synchronize.Barrier, writer: int, appends: int, in_transaction: bool) -> None:
+
+def create_baseline_table() -> None:
+    """A table shaped and indexed like audit_entry, for plain INSERTs with no lock and no chain."""
+    with connection.cursor() as cursor:
+        for statement in _BASELINE_DDL[connection.vendor]:
+            cursor.execute(statement)
+        for n, columns in enumerate(_BASELINE_INDEXES):
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {_BASELINE_TABLE}_{n} ON {_BASELINE_TABLE} ({columns})")
+
+
+def _baseline_insert(writer: int, i: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_BASELINE_TABLE} (created_at, actor_id, actor_label, action, target_type, target_id, "
+            "data, prev_hash, entry_hash) VALUES (%s, NULL, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                timezone.now(),
+                "system",
+                AuditAction.BENCH_APPENDED.value,
+                "bench-writer",
+                str(writer),
+                json.dumps({"i": i}),
+                GENESIS_HASH,
+                uuid.uuid4().hex * 2,
+            ],
+        )
+
+
+def _as_before_async_commit() -> None:
+    """Make this transaction commit as appends did before append_sql.py's asynchronous commit: with the
+    WAL flush inside COMMIT, so under the audit lock, and no separate durability wait."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('synchronous_commit', 'on', true)")
+    connection.run_on_commit = [c for c in connection.run_on_commit if c[1] is not services_make_durable]
+
+
+# Phases of one in-transaction append, in microseconds, summed per writer.
+PHASES = ("prepare", "append_call", "lock_wait", "commit", "durable_wait")
+
+
+@dataclass
+class _Timing:
+    totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+    statement: dict[str, float] = field(default_factory=lambda: {"append": 0.0, "durable": 0.0, "lock": 0.0})
+
+    def wrapper(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        started = time.perf_counter()
+        result = execute(sql, params, many, context)
+        elapsed = (time.perf_counter() - started) * 1e6
+        if FUNCTION in sql:
+            self.statement["append"] += elapsed
+            if connection.vendor == "postgresql":
+                cursor = context["cursor"]
+                self.statement["lock"] += cursor.fetchone()[3]
+                cursor.scroll(0, mode="absolute")  # leave the row for audit_record
+        elif sql == DURABLE_SQL:
+            self.statement["durable"] += elapsed
+        return result
+
+
+def _writer(
+    barrier: multiprocessing.synchronize.Barrier,
+    results: multiprocessing.Queue[dict[str, float]],
+    writer: int,
+    appends: int,
+    mode: str,
+) -> None:
     connections.close_all()
     target = AuditTarget("bench-writer", str(writer))
     AuditEntry.objects.exists()  # connect before the clock starts
+    timing = _Timing()
     barrier.wait()
-    for i in range(appends):
-        if in_transaction:
-            with transaction.atomic():
+    with connection.execute_wrapper(timing.wrapper):
+        for i in range(appends):
+            if mode == "bare":
                 audit_record(actor=None, action=AuditAction.BENCH_APPENDED, target=target, data={"i": i})
-        else:
-            audit_record(actor=None, action=AuditAction.BENCH_APPENDED, target=target, data={"i": i})
+            elif mode == "baseline":
+                with transaction.atomic():
+                    _baseline_insert(writer, i)
+            else:
+                before = dict(timing.statement)
+                t0 = time.perf_counter()
+                with transaction.atomic():
+                    audit_record(actor=None, action=AuditAction.BENCH_APPENDED, target=target, data={"i": i})
+                    if mode == "sync_commit":
+                        _as_before_async_commit()
+                    t1 = time.perf_counter()
+                t2 = time.perf_counter()
+                append = timing.statement["append"] - before["append"]
+                durable = timing.statement["durable"] - before["durable"]
+                timing.totals["prepare"] += (t1 - t0) * 1e6 - append
+                timing.totals["append_call"] += append
+                timing.totals["lock_wait"] += timing.statement["lock"] - before["lock"]
+                timing.totals["commit"] += (t2 - t1) * 1e6 - durable
+                timing.totals["durable_wait"] += durable
+    results.put(timing.totals)
     connections.close_all()
 
 
-def appends_per_second(*, writers: int, total_appends: int, in_transaction: bool = False) -> float:
+@dataclass
+class WriterRun:
+    rate: float
+    phase_us: dict[str, float]  # mean microseconds per append, over all writers
+
+
+def appends_per_second(*, writers: int, total_appends: int, in_transaction: bool = False, mode: str = "") -> WriterRun:
+    """Appends (or, with mode="baseline", plain INSERTs) per second from `writers` processes."""
+    mode = mode or ("transaction" if in_transaction else "bare")
     per_writer = max(1, total_appends // writers)
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(writers + 1)
+    results: multiprocessing.Queue[dict[str, float]] = context.Queue()
     connections.close_all()
-    processes = [context.Process(target=_writer, args=(barrier, n, per_writer, in_transaction)) for n in range(writers)]
+    processes = [context.Process(target=_writer, args=(barrier, results, n, per_writer, mode)) for n in range(writers)]
     for process in processes:
         process.start()
     barrier.wait()
     started = time.perf_counter()
+    totals = [results.get(timeout=600) for _ in processes]
     for process in processes:
         process.join()
     elapsed = time.perf_counter() - started
     if any(process.exitcode != 0 for process in processes):
         raise RuntimeError("a benchmark writer failed")
-    return per_writer * writers / elapsed
+    count = per_writer * writers
+    phase_us = {phase: sum(t[phase] for t in totals) / count for phase in PHASES}
+    return WriterRun(rate=count / elapsed, phase_us=phase_us)
 
 
 def fill_chain_to(entries: int, *, batch: int = 5000) -> None:
@@ -101,35 +221,83 @@ class AuditBenchResult:
     vendor: str
     database: str
     appends_per_second: dict[int, list[float]]
-    appends_per_second_in_transaction: dict[int, list[float]]
+    appends_in_transaction: dict[int, list[WriterRun]]
+    baseline_inserts_per_second: dict[int, list[float]]
+    # PostgreSQL only: the same appends committed as before (WAL flush under the audit lock).
+    appends_sync_commit: dict[int, list[WriterRun]]
+    tree_extend_us_per_entry: float
     verify_entries: int
     verify_seconds: list[float]
 
     def lines(self) -> list[str]:
+        def runs(values: list[float]) -> str:
+            return ", ".join(f"{v:.0f}" for v in values)
+
         out = [f"database: {self.vendor} (scratch database {self.database})"]
-        medians = {w: statistics.median(runs) for w, runs in self.appends_per_second.items()}
+        medians = {w: statistics.median(r) for w, r in self.appends_per_second.items()}
         base = medians[min(medians)]
-        for writers, runs in self.appends_per_second.items():
-            formatted = ", ".join(f"{r:.0f}" for r in runs)
+        for writers, rates in self.appends_per_second.items():
             out.append(
-                f"audit appends/s with {writers} writer(s): median {medians[writers]:.0f} "
-                f"(runs: {formatted}); ratio to {min(medians)} writer(s): {medians[writers] / base:.2f}"
+                f"audit appends/s with {writers} writer(s), autocommit: median {medians[writers]:.0f} "
+                f"(runs: {runs(rates)}); ratio to {min(medians)} writer(s): {medians[writers] / base:.2f}"
             )
-        for writers, runs in self.appends_per_second_in_transaction.items():
+        wrapped: dict[int, float] = {}
+        for writers, results in self.appends_in_transaction.items():
+            rates = [r.rate for r in results]
+            wrapped[writers] = statistics.median(rates)
+            baseline = statistics.median(self.baseline_inserts_per_second[writers])
+            out.append(
+                f"baseline: plain INSERTs/s of the same row into a table indexed alike (no lock, no chain), "
+                f"{writers} writer(s), each in BEGIN ... COMMIT: median {baseline:.0f} "
+                f"(runs: {runs(self.baseline_inserts_per_second[writers])})"
+            )
             out.append(
                 f"audit appends/s with {writers} writer(s), each inside BEGIN ... COMMIT as services do: "
-                f"median {statistics.median(runs):.0f} (runs: {', '.join(f'{r:.0f}' for r in runs)}); "
-                f"ratio to bare appends: {statistics.median(runs) / medians[writers]:.2f}"
+                f"median {wrapped[writers]:.0f} (runs: {runs(rates)}); ratio to autocommit appends: "
+                f"{wrapped[writers] / medians[writers]:.2f}; ratio to the baseline INSERTs: "
+                f"{wrapped[writers] / baseline:.2f}"
             )
+            if self.appends_sync_commit.get(writers):
+                before = statistics.median(r.rate for r in self.appends_sync_commit[writers])
+                lock = statistics.median(r.phase_us["lock_wait"] for r in self.appends_sync_commit[writers])
+                out.append(
+                    f"  the same appends committed as before (synchronous commit, WAL flush under the audit lock): "
+                    f"median {before:.0f} (runs: {runs([r.rate for r in self.appends_sync_commit[writers]])}); "
+                    f"ratio to the baseline INSERTs: {before / baseline:.2f}; lock wait {lock:.0f} us per append; "
+                    f"speed-up now: {wrapped[writers] / before:.2f}x"
+                )
+            phases = {p: statistics.median(r.phase_us[p] for r in results) for p in PHASES}
+            if self.vendor != "postgresql":
+                out.append(
+                    f"  where one in-transaction append's time goes ({writers} writer(s), mean us, median of runs): "
+                    f"the append (checks, canonical JSON, head read and insert under BEGIN IMMEDIATE) "
+                    f"{phases['prepare']:.0f}; COMMIT {phases['commit']:.0f}; Merkle node writes: none (0 per append)"
+                )
+                continue
+            out.append(
+                f"  where one in-transaction append's time goes ({writers} writer(s), mean us, median of runs): "
+                f"Python before the call (checks, canonical JSON) {phases['prepare']:.0f}; append call round trip "
+                f"{phases['append_call']:.0f}, of which waiting for the audit lock {phases['lock_wait']:.0f}; "
+                f"COMMIT {phases['commit']:.0f}; durability wait after commit {phases['durable_wait']:.0f}; "
+                "Merkle node writes: none (0 per append)"
+            )
+        out.append(
+            f"Merkle tree nodes are written in batches by audit_tree_extend (checkpoint job, or the first proof "
+            f"past the indexed size): {self.tree_extend_us_per_entry:.0f} us per entry"
+        )
         verify = statistics.median(self.verify_seconds)
         per_100k = verify * 100_000 / self.verify_entries
         out.append(
             f"audit_verify over {self.verify_entries} entries: median {verify:.2f} s "
             f"(runs: {', '.join(f'{s:.2f}' for s in self.verify_seconds)}); {per_100k:.2f} s per 100k entries"
         )
-        if self.vendor == "postgresql" and 8 in medians:
-            verdict = "met" if medians[8] >= 2000 else "NOT met"
-            out.append(f"target 2,000 appends/s with 8 writers on PostgreSQL: {verdict} ({medians[8]:.0f}/s)")
+        if self.vendor == "postgresql" and 8 in wrapped:
+            verdict = "met" if wrapped[8] >= 2000 else "NOT met"
+            baseline = statistics.median(self.baseline_inserts_per_second[8])
+            out.append(
+                f"target 2,000 appends/s with 8 writers in transactions on PostgreSQL: {verdict} "
+                f"({wrapped[8]:.0f}/s; {wrapped[8] / baseline:.2f} of the plain-INSERT baseline on this machine now)"
+            )
         return out
 
 
@@ -137,34 +305,48 @@ def run_audit_bench(
     *, writers: list[int], appends: int, repeat: int, verify_entries: int, report: Callable[[str], None]
 ) -> AuditBenchResult:
     with scratch_database() as name:
+        create_baseline_table()
         throughput: dict[int, list[float]] = {}
+        wrapped: dict[int, list[WriterRun]] = {}
+        baseline: dict[int, list[float]] = {}
+        synchronous: dict[int, list[WriterRun]] = {}
         for count in writers:
-            throughput[count] = []
+            throughput[count], wrapped[count], baseline[count], synchronous[count] = [], [], [], []
             for run in range(repeat):
-                rate = appends_per_second(writers=count, total_appends=appends)
+                # Interleaved, so that load from elsewhere on the machine hits all three alike.
+                rate = appends_per_second(writers=count, total_appends=appends, mode="baseline").rate
+                baseline[count].append(rate)
+                report(f"  writers={count} run {run + 1}/{repeat}: baseline {rate:.0f} INSERTs/s")
+                rate = appends_per_second(writers=count, total_appends=appends).rate
                 throughput[count].append(rate)
-                report(f"  writers={count} run {run + 1}/{repeat}: {rate:.0f} appends/s")
-        wrapped: dict[int, list[float]] = {}
-        for count in writers:
-            wrapped[count] = []
-            for run in range(repeat):
-                rate = appends_per_second(writers=count, total_appends=appends, in_transaction=True)
-                wrapped[count].append(rate)
-                report(f"  writers={count} in transaction, run {run + 1}/{repeat}: {rate:.0f} appends/s")
+                report(f"  writers={count} run {run + 1}/{repeat}: {rate:.0f} appends/s autocommit")
+                result = appends_per_second(writers=count, total_appends=appends, mode="transaction")
+                wrapped[count].append(result)
+                report(f"  writers={count} run {run + 1}/{repeat}: {result.rate:.0f} appends/s in transactions")
+                if connection.vendor == "postgresql":
+                    result = appends_per_second(writers=count, total_appends=appends, mode="sync_commit")
+                    synchronous[count].append(result)
+                    report(f"  writers={count} run {run + 1}/{repeat}: {result.rate:.0f} appends/s committed as before")
+        started = time.perf_counter()
+        size = audit_tree_extend()  # the tree is empty so far: appends write no nodes
+        extend_us = (time.perf_counter() - started) * 1e6 / max(1, size)
         fill_chain_to(verify_entries)
         timings = []
         for run in range(repeat):
             started = time.perf_counter()
-            result = audit_chain_verify()
+            verified = audit_chain_verify()
             timings.append(time.perf_counter() - started)
-            if not result.ok:
-                raise RuntimeError(f"benchmark chain does not verify: {result.as_dict()}")
-            report(f"  verify run {run + 1}/{repeat}: {timings[-1]:.2f} s over {result.entries_checked} entries")
+            if not verified.ok:
+                raise RuntimeError(f"benchmark chain does not verify: {verified.as_dict()}")
+            report(f"  verify run {run + 1}/{repeat}: {timings[-1]:.2f} s over {verified.entries_checked} entries")
         return AuditBenchResult(
             vendor=connection.vendor,
             database=name,
             appends_per_second=throughput,
-            appends_per_second_in_transaction=wrapped,
-            verify_entries=result.entries_checked,
+            appends_in_transaction=wrapped,
+            baseline_inserts_per_second=baseline,
+            appends_sync_commit=synchronous,
+            tree_extend_us_per_entry=extend_us,
+            verify_entries=verified.entries_checked,
             verify_seconds=timings,
         )

@@ -1,7 +1,10 @@
 """`python manage.py bench TARGET`: measured figures, each against a baseline run in the same process.
 
 It lives in the tools app (a checkout's tooling: the image does not ship it), above every product
-app, so it may import any benchmark module. Targets: `audit` (tools/audit_bench.py), `face_search`
+app, so it may import any benchmark module. Targets: `audit` (tools/audit_bench.py),
+`audit_proofs` (tools/audit_proof_bench.py: inclusion/consistency proofs and roots at 10k, 100k and 1M
+entries through the service and the API next to the pure algorithm, with SQL queries per proof; smoke:
+`--smoke`), `face_search`
 (tools/face_search_bench.py: 1:N face search, the platform's index vs the exact scan, e.g.
 `bench face_search --sizes 100000,1000000 --dims 512`;
 smoke: `--sizes 2000 --queries 50`), `license_authorize` (tools/license_bench.py: the licence gate against
@@ -46,6 +49,7 @@ class Command(BaseCommand):
             "target",
             choices=[
                 "audit",
+                "audit_proofs",
                 "face_search",
                 "license_authorize",
                 "watermark",
@@ -59,6 +63,9 @@ class Command(BaseCommand):
         parser.add_argument("--appends", type=int, default=4000, help="appends per run, shared by the writers")
         parser.add_argument("--repeat", type=int, default=3, help="runs per configuration (median reported)")
         parser.add_argument("--verify-entries", type=int, default=100_000, help="chain length for the verify timing")
+        parser.add_argument(
+            "--proof-sizes", default="10000,100000,1000000", help="audit_proofs: log sizes (smoke: 10000)"
+        )
         parser.add_argument("--sizes", default="10000,100000", help="face_search: stored embedding counts")
         parser.add_argument("--dims", default="128,512", help="face_search: dimensions (dlib 128, ArcFace 512)")
         parser.add_argument("--queries", type=int, default=200, help="face_search: queries per size (median)")
@@ -67,7 +74,9 @@ class Command(BaseCommand):
         parser.add_argument("--scale-workers", default="1,2,3", help="scale_out: worker counts to compare")
         parser.add_argument("--jobs", type=int, default=24, help="scale_out: jobs per worker count")
         parser.add_argument("--broker", default="redis://127.0.0.1:6379/15", help="scale_out: Redis broker (flushed)")
-        parser.add_argument("--smoke", action="store_true", help="license_authorize, watermark, render: a short run")
+        parser.add_argument(
+            "--smoke", action="store_true", help="audit_proofs, license_authorize, watermark, render: a short run"
+        )
         parser.add_argument("--stills", type=int, default=100, help="watermark: marked stills (720p)")
         parser.add_argument("--videos", type=int, default=100, help="watermark: marked 2 s videos (720p, 48 frames)")
         parser.add_argument(
@@ -88,6 +97,7 @@ class Command(BaseCommand):
         # One method per target: a new benchmark adds a method and a line here.
         targets = {
             "audit": self._audit,
+            "audit_proofs": self._audit_proofs,
             "face_search": self._face_search,
             "license_authorize": self._license_authorize,
             "render": self._render,
@@ -149,6 +159,23 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if broken := [row.name for row in result.rows if row.outcome.startswith(("stopped", "crashed"))]:
             raise CommandError(f"verification neither answered nor refused: {', '.join(broken)}")
+
+    def _audit_proofs(self, options: dict[str, Any]) -> None:
+        from tools.audit_proof_bench import SMOKE_QUERIES, SMOKE_SIZES, run_proof_bench, verdict_lines
+
+        try:
+            sizes = SMOKE_SIZES if options["smoke"] else [int(v) for v in options["proof_sizes"].split(",")]
+        except ValueError:
+            raise CommandError("--proof-sizes must be comma-separated integers") from None
+        if any(v < 2 for v in sizes) or options["queries"] < 1:
+            raise CommandError("--proof-sizes must be at least 2 and --queries positive")
+        queries = SMOKE_QUERIES if options["smoke"] else options["queries"]
+        rows = run_proof_bench(sizes=sizes, queries=queries, report=self.stderr.write)
+        for row in rows:
+            for line in row.lines():
+                self.stdout.write(line)
+        for line in verdict_lines(rows):
+            self.stdout.write(line)
 
     def _scale_out(self, options: dict[str, Any]) -> None:
         from tools.scale_bench import run_scale_out_bench

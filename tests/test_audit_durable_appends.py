@@ -1,0 +1,72 @@
+"""On PostgreSQL an append's own commit skips the WAL flush (so the audit lock is never held through an
+fsync) and the caller gets control back only after a flush, once per committed transaction.
+
+Personas: the platform itself, appending inside service-style transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from audit.actions import AuditAction
+from audit.append_sql import DURABLE_SQL
+from audit.models import AuditEntry
+from audit.selectors import audit_chain_verify
+from audit.services import AuditTarget, audit_record
+
+pytestmark = pytest.mark.postgres
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield seen
+
+
+def append(i: int) -> None:
+    audit_record(actor=None, action=AuditAction.BENCH_APPENDED, target=AuditTarget("durable", str(i)))
+
+
+def test_a_committed_transaction_waits_for_one_flush_after_its_commit(committed_db):
+    with statements() as seen:
+        with transaction.atomic():
+            append(1)
+            append(2)
+            assert DURABLE_SQL not in seen  # never inside the transaction, so never under the lock
+        assert seen.count(DURABLE_SQL) == 1
+    assert AuditEntry.objects.count() == 2 and audit_chain_verify().ok
+
+
+def test_an_append_in_autocommit_mode_waits_for_its_flush_at_once(committed_db):
+    with statements() as seen:
+        append(1)
+    assert seen.count(DURABLE_SQL) == 1
+
+
+def test_a_rolled_back_transaction_waits_for_nothing_and_leaves_no_entry(committed_db):
+    with statements() as seen, pytest.raises(RuntimeError), transaction.atomic():
+        append(1)
+        raise RuntimeError("the business write failed after auditing")
+    assert DURABLE_SQL not in seen
+    assert AuditEntry.objects.count() == 0
+
+
+def test_the_append_commits_without_a_flush_and_the_session_keeps_its_setting(committed_db):
+    with transaction.atomic(), connection.cursor() as cursor:
+        append(1)
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "off"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
