@@ -50,6 +50,7 @@ from licensing.works import WorkFileSpec, WorkRightSpec, adaptation_grant_create
 from likeness.models import Likeness, LikenessOwner, LikenessStatus
 from likeness.services import PhotoUpload, likeness_create, likeness_enrol, owner_register
 from render.c2pa_manifest import read_manifest
+from render.contact_sheet import write_contact_sheet
 from render.limits import verify_limits
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
 from render.pipeline import read_image
@@ -301,6 +302,7 @@ def _render(cast: _Cast, license: License, *, kind: str, data: bytes, out_dir: P
         f"engine {job.engine})"
     )
     say(f"     wrote {path}")
+    say(f"     contact sheet (target, actor, output): {write_contact_sheet(path, target=data, actor=astronaut())}")
     say(f"     sha256 {sha256}")
     say(f"     mark id {job.mark_id}; invisible watermark reads back {decoded.mark_id if decoded.found else 'nothing'}")
     say(

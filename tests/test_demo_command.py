@@ -13,6 +13,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from PIL import Image
 
 from audit.selectors import audit_chain_verify
 from render.models import JobStatus, RenderJob
@@ -37,8 +38,15 @@ def test_the_demo_tells_the_whole_story_and_writes_signed_outputs(tmp_path):
     assert "Your likeness may be used only in “Amazing Grace”." in text  # scope.describe, in plain words
     assert "You may revoke this licence at any time" in text
 
-    files = sorted(out_dir.iterdir())
+    sheets = sorted(out_dir.glob("*-sheet.jpg"))
+    files = sorted(set(out_dir.iterdir()) - set(sheets))
     assert [p.name.split("-")[0] for p in files] == ["clip", "still"]
+    # Beside each output, its contact sheet: target, actor and output side by side.
+    assert [p.name for p in sheets] == [f"{p.stem}-sheet.jpg" for p in files]
+    for sheet in sheets:
+        assert f"contact sheet (target, actor, output): {sheet}" in text
+        with Image.open(sheet) as image:
+            assert image.height == 376 and image.width > 3 * 300
     for path in files:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert f"sha256 {digest}" in text
@@ -64,6 +72,6 @@ def test_the_demo_runs_again_on_the_same_database_reusing_its_people_face_and_wo
     assert "is already registered (from an earlier run); reused" in text
     assert text.count("C2PA manifest: Trusted") == 2
     assert "refused: license_revoked" in text
-    assert len(list((tmp_path / "second").iterdir())) == 2
+    assert len(list((tmp_path / "second").iterdir())) == 4  # two outputs, two contact sheets
     assert RenderJob.objects.filter(status=JobStatus.COMPLETED).count() == 4
     assert audit_chain_verify().ok

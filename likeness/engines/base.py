@@ -73,6 +73,13 @@ class FaceEngine(abc.ABC):
         """`image` with the face `target` replaced by `source`'s identity (render issue)."""
         raise NotImplementedError(f"the {self.name} engine does not swap faces yet")
 
+    def swap_refusal(self, *, target: DetectedFace, source: SwapSource) -> str | None:
+        """Why this engine would paste `source` wrongly onto `target` (e.g. "yaw"), or None to swap.
+
+        A face refused here is left untouched and counted by the renderer, never pasted wrong.
+        """
+        return None
+
 
 def normalise(vector: np.ndarray) -> np.ndarray:
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)

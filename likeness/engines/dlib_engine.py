@@ -98,6 +98,12 @@ class DlibEngine(FaceEngine):
 
         return warp_swap(image, target=target, source=source)
 
+    def swap_refusal(self, *, target: DetectedFace, source: SwapSource) -> str | None:
+        """A frontal reference photo cannot cover a turned, tilted or tiny target (see warp_swap.py)."""
+        from likeness.engines.warp_swap import pose_refusal
+
+        return pose_refusal(target, source.face)
+
 
 def five_points(dlib_points: np.ndarray) -> np.ndarray:
     """dlib's 5 points (image-right eye corners, image-left eye corners, nose base) in the interface's order."""

@@ -39,7 +39,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "target", choices=["audit", "face_search", "license_authorize", "watermark", "render", "scale_out"]
+            "target",
+            choices=["audit", "face_search", "license_authorize", "watermark", "render", "scale_out", "swap_quality"],
         )
         parser.add_argument("--writers", default="1,8", help="comma-separated writer process counts")
         parser.add_argument("--appends", type=int, default=4000, help="appends per run, shared by the writers")
@@ -69,6 +70,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["target"] == "swap_quality":  # render/swap_quality_bench.py; smoke: --smoke
+            self._swap_quality(options)
+            return
         if options["target"] == "render":
             if options["runs"] < 1:
                 raise CommandError("--runs must be positive")
@@ -107,6 +111,13 @@ class Command(BaseCommand):
             report=self.stderr.write,
         )
         for line in result.lines():
+            self.stdout.write(line)
+
+    def _swap_quality(self, options: dict[str, Any]) -> None:
+        from render.swap_quality_bench import run_swap_quality_bench
+
+        frames = 6 if options["smoke"] else 24
+        for line in run_swap_quality_bench(clip_frames=frames, report=self.stderr.write).lines():
             self.stdout.write(line)
 
     def _scale_out(self, options: dict[str, Any]) -> None:
