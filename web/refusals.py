@@ -119,6 +119,8 @@ FIELD_SENTENCES: dict[str, Promise] = {
     "max_renders": _("Allow between 1 and 1,000,000 renders."),
     "max_output_seconds": _("A licence that permits video names a maximum output length of at least 1 second."),
     "label_text": _("The visible label must be 1 to 200 characters."),
+    "public_key": _("Give your public key as a base64url Ed25519 key."),
+    "url": _("This web address cannot receive notifications."),
     "fee_per_render": _("Give the fee as an amount with at most two decimals and a currency code such as EUR."),
 }
 

@@ -440,6 +440,7 @@ ZH = {
     "Requested (awaiting the owner)": "已申请（等待所有人决定）",
     "No checkpoint yet.": "尚无检查点。",
     "This action cannot be done this way.": "无法以这种方式执行此操作。",
+    "Give your public key as a base64url Ed25519 key.": "请以 base64url 编码的 Ed25519 公钥形式填写您的公钥。",
 }
 ZH_PLURAL = {
     "%(n)s licence request awaits your decision": "%(n)s 个许可申请等待您的决定",
