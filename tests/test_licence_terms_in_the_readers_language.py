@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese punctuation in the expected sentences
 """An actor reads the terms she signs in her language: scope sentences with dates in words, countries
 by name, prohibitions joined with "or", and the status badge, in English and in simplified Chinese.
 

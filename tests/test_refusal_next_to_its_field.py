@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese punctuation in the expected sentences
 """A refused form comes back filled, with the refusal as a sentence in the reader's language next to
 the field it concerns (never "message (code)" in the services' English, never a redirect that loses
 what was typed).

@@ -84,9 +84,9 @@ def _named_fields() -> set[str]:
             if keyword.arg == "detail" and isinstance(keyword.value, ast.Dict):
                 for key, value in zip(keyword.value.keys, keyword.value.values, strict=True):
                     if isinstance(key, ast.Constant) and key.value == "field" and isinstance(value, ast.Constant):
-                        fields.add(value.value)
+                        fields.add(str(value.value))
         if isinstance(call.func, ast.Name) and call.func.id == "ScopeError" and isinstance(call.args[0], ast.Constant):
-            fields.add(call.args[0].value)
+            fields.add(str(call.args[0].value))
     return fields
 
 

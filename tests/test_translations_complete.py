@@ -8,8 +8,10 @@ status badge renders differently under zh-hans than under en).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from babel.messages.pofile import read_po
@@ -19,7 +21,7 @@ from django.utils import translation
 from licensing import models as licensing_models
 from licensing.models import LicenseStatus
 from licensing.refusals import RefusalReason
-from licensing.scope import Use, build_scope, describe
+from licensing.scope import Scope, Use, build_scope, describe
 from likeness import models as likeness_models
 from render import models as render_models
 from web.explanations import EXPLANATIONS
@@ -27,14 +29,15 @@ from web.refusals import FIELD_SENTENCES, SENTENCES
 from web.templatetags.web import licence_status
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 CATALOGUES = sorted(p for p in ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/*.po"))
 
 
-def _both(render):  # type: ignore[no-untyped-def]
+def _both(render: Callable[..., T], *args: Any) -> tuple[T, T]:
     with translation.override("en"):
-        english = render()
+        english = render(*args)
     with translation.override("zh-hans"):
-        chinese = render()
+        chinese = render(*args)
     return english, chinese
 
 
@@ -56,7 +59,7 @@ def test_every_msgid_has_a_chinese_translation(path: Path) -> None:
 
 
 def _choices_shown_on_pages() -> list[type[models.TextChoices]]:
-    found = [Use, RefusalReason]
+    found: list[type[models.TextChoices]] = [Use, RefusalReason]
     for module in (likeness_models, licensing_models, render_models):
         found += [
             value
@@ -72,7 +75,7 @@ def test_every_choice_label_is_translated() -> None:
     same = []
     for kind in kinds:
         for choice in kind:
-            english, chinese = _both(lambda choice=choice: str(choice.label))
+            english, chinese = _both(str, choice.label)
             if english == chinese:
                 same.append(f"{kind.__name__}.{choice.name}: {english}")
     assert same == []
@@ -80,12 +83,12 @@ def test_every_choice_label_is_translated() -> None:
 
 def test_every_status_badge_is_translated() -> None:
     for status in LicenseStatus:
-        english, chinese = _both(lambda status=status: licence_status(status.value))
+        english, chinese = _both(licence_status, status.value)
         assert english != chinese, status
 
 
 def test_every_scope_sentence_is_translated() -> None:
-    def scope(**terms):  # type: ignore[no-untyped-def]
+    def scope(**terms: Any) -> Scope:
         base = {
             "works": [{"id": "a", "title": "Night Train"}, {"id": "b", "title": "Day Train"}],
             "purposes": [u.value for u in Use if u.value not in {"sexual_content", "political_campaigning"}],
@@ -106,7 +109,7 @@ def test_every_scope_sentence_is_translated() -> None:
         scope(purposes=["film"], prohibited_uses=[], attribution=None, fee_per_render=None),
     ]
     for variant in variants:
-        english, chinese = _both(lambda variant=variant: describe(variant))
+        english, chinese = _both(describe, variant)
         assert len(english) == len(chinese)
         assert [pair for pair in zip(english, chinese, strict=True) if pair[0] == pair[1]] == []
 
@@ -114,5 +117,5 @@ def test_every_scope_sentence_is_translated() -> None:
 def test_every_refusal_and_explanation_sentence_is_translated() -> None:
     for table in (SENTENCES, FIELD_SENTENCES, EXPLANATIONS):
         for code, sentence in table.items():
-            english, chinese = _both(lambda sentence=sentence: str(sentence))
+            english, chinese = _both(str, sentence)
             assert english != chinese, code
