@@ -21,6 +21,7 @@ from likeness.models import LikenessStatus
 from likeness.photos import REASONS
 from web.explanations import EXPLANATIONS
 from web.refusals import FIELD_SENTENCES, SENTENCES, refusal_sentence, refused_field
+from web.templatetags.web import error_sentence
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("config", "accounts", "audit", "likeness", "licensing", "render")
@@ -124,3 +125,9 @@ def test_a_validation_error_is_said_for_its_field_and_placed_on_it() -> None:
     assert refused_field(Invalid("x", detail={"field": "studio_id"}), {"studio_id": "studio"}) == "studio"
     assert refused_field(Conflict("x", code="work_file_taken")) == "file"
     assert refused_field(Conflict("x", code="license_not_pending")) is None
+
+
+def test_a_failed_jobs_stored_error_code_reads_as_a_sentence() -> None:
+    with translation.override("zh-hans"):
+        assert error_sentence("worker_lost", "the worker died during attempt 3") == "渲染进程在此任务执行期间停止了。"
+    assert error_sentence("", "gave up after 5 attempts") == "gave up after 5 attempts"

@@ -125,13 +125,18 @@ FIELD_SENTENCES: dict[str, Promise] = {
 }
 
 
+def code_sentence(code: str, fallback: str = "") -> str:
+    """The sentence for a stored error code (a failed job's error_code); `fallback` if it has none."""
+    sentence = SENTENCES.get(code) or EXPLANATIONS.get(code)
+    return str(sentence) if sentence is not None else fallback
+
+
 def refusal_sentence(exc: DomainError) -> str:
     """The refusal as a sentence in the active language (the service's message only for an unknown code)."""
     field = exc.detail.get("field")
     if exc.code == ErrorCode.VALIDATION_FAILED and isinstance(field, str) and field in FIELD_SENTENCES:
         return str(FIELD_SENTENCES[field])
-    sentence = SENTENCES.get(exc.code) or EXPLANATIONS.get(exc.code)
-    return str(sentence) if sentence is not None else exc.message
+    return code_sentence(exc.code, exc.message)
 
 
 # Codes that always concern one field of the page's form, though their detail names none.
