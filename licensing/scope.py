@@ -282,6 +282,11 @@ def territory_name(code: str) -> str:
     return str(locale.territories.get(code, code))
 
 
+def territories_in_words(codes: tuple[str, ...] | list[str]) -> str:
+    """Territory codes as country names joined in the active language ("worldwide" for WORLD)."""
+    return _and([territory_name(code) for code in codes]) if codes else ""
+
+
 def date_in_words(value: datetime) -> str:
     """A date the way the active language writes it ("Nov. 29, 2026", "2026年11月29日")."""
     return str(date_format(value, "DATE_FORMAT"))
@@ -306,7 +311,7 @@ def describe(scope: Scope) -> list[str]:
     else:
         where = gettext("Only in %(media)s, distributed in these territories only: %(territories)s.") % {
             "media": media,
-            "territories": _and([territory_name(t) for t in scope.territories]),
+            "territories": territories_in_words(scope.territories),
         }
     lines = [
         gettext("Your likeness may be used only in %(works)s.") % {"works": titles},

@@ -37,3 +37,11 @@ def error_sentence(code: str, message: str = "") -> str:
     from web.refusals import code_sentence
 
     return code_sentence(code, message)
+
+
+@register.filter
+def territory_names(codes: list[str]) -> str:
+    """['FR', 'DE'] as "France and Germany" / "法国和德国"; WORLD as "worldwide" / "全球"."""
+    from licensing.scope import territories_in_words
+
+    return territories_in_words(list(codes or []))
