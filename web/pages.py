@@ -3,7 +3,8 @@ service call becomes a sentence in the reader's language (web/refusals.py) inste
 next to the field it concerns when the page has a form, else as a message on the page.
 
 Pages hold no business rules: each view parses its form, calls one service (or selector) and
-renders or redirects. The rules, and the words of their refusals, stay in the services.
+renders or redirects. The rules and their stable codes stay in the services; only the wording a
+person reads of each code lives on the web side.
 """
 
 from __future__ import annotations
