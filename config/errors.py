@@ -229,11 +229,20 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The API's JSON error body; for a page, the site's own 404.html in the reader's language."""
     if _wants_json(request):
         return JsonResponse(error_body(ErrorCode.NOT_FOUND, "No such endpoint"), status=404)
     from django.views.defaults import page_not_found as django_page_not_found
 
     return django_page_not_found(request, exception or Http404())
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body(ErrorCode.PERMISSION_DENIED, ErrorCode.PERMISSION_DENIED.label), status=403)
+    from django.views.defaults import permission_denied as django_permission_denied
+
+    return django_permission_denied(request, exception or DjangoPermissionDenied())
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -244,4 +253,5 @@ def server_error(request: HttpRequest) -> HttpResponse:
         )
     from django.views.defaults import server_error as django_server_error
 
+    # 500.html needs neither the request nor the database (either may be what failed).
     return django_server_error(request)

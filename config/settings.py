@@ -187,6 +187,8 @@ USE_I18N = True
 # Pages are in English with Chinese (simplified) as the second language; the translations live in
 # web/locale (compiled .mo committed; recompile with `python manage.py compilemessages`).
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# One catalogue for every app (model labels, scope sentences, pages): web/locale.
+LOCALE_PATHS = [BASE_DIR / "web" / "locale"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 USE_TZ = True

@@ -32,5 +32,6 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
+handler403 = "config.errors.permission_denied"
 handler404 = "config.errors.page_not_found"
 handler500 = "config.errors.server_error"

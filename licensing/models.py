@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OrganisationKind(models.TextChoices):
-    STUDIO = "studio", "Studio"
-    RIGHTS_HOLDER = "rights_holder", "Rights holder"
+    STUDIO = "studio", _("Studio")
+    RIGHTS_HOLDER = "rights_holder", _("Rights holder")
 
 
 class Organisation(models.Model):
@@ -29,8 +29,8 @@ class Organisation(models.Model):
 
 
 class MembershipRole(models.TextChoices):
-    MANAGER = "manager", "Manager (may add and remove members)"
-    MEMBER = "member", "Member"
+    MANAGER = "manager", _("Manager (may add and remove members)")
+    MEMBER = "member", _("Member")
 
 
 class Membership(models.Model):
@@ -50,17 +50,17 @@ class Membership(models.Model):
 
 
 class WorkKind(models.TextChoices):
-    FILM = "film", "Film"
-    SERIES = "series", "Series episode"
-    CLIP = "clip", "Clip"
-    STILL = "still", "Still image"
-    ADVERT = "advert", "Advertisement"
-    GAME = "game", "Game"
+    FILM = "film", _("Film")
+    SERIES = "series", _("Series episode")
+    CLIP = "clip", _("Clip")
+    STILL = "still", _("Still image")
+    ADVERT = "advert", _("Advertisement")
+    GAME = "game", _("Game")
 
 
 class MediaType(models.TextChoices):
-    IMAGE = "image", "Image"
-    VIDEO = "video", "Video"
+    IMAGE = "image", _("Image")
+    VIDEO = "video", _("Video")
 
 
 class Work(models.Model):
@@ -99,9 +99,9 @@ class WorkFile(models.Model):
 
 
 class RightKind(models.TextChoices):
-    REPRODUCE = "reproduce", "Reproduce"
-    ADAPT = "adapt", "Adapt (alter, including face replacement)"
-    DISTRIBUTE = "distribute", "Distribute"
+    REPRODUCE = "reproduce", _("Reproduce")
+    ADAPT = "adapt", _("Adapt (alter, including face replacement)")
+    DISTRIBUTE = "distribute", _("Distribute")
 
 
 class WorkRight(models.Model):
@@ -139,8 +139,8 @@ class AdaptationGrant(models.Model):
 
 
 class KeyCustody(models.TextChoices):
-    CUSTODIAL = "custodial", "Custodial (held by the platform, encrypted at rest)"
-    SELF = "self", "Self-custody (the owner holds the private key)"
+    CUSTODIAL = "custodial", _("Custodial (held by the platform, encrypted at rest)")
+    SELF = "self", _("Self-custody (the owner holds the private key)")
 
 
 class OwnerKey(models.Model):
@@ -267,9 +267,9 @@ class WebhookEndpoint(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed (gave up)"
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed (gave up)")
 
 
 class WebhookDelivery(models.Model):

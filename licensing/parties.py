@@ -44,7 +44,9 @@ def organisation_create(*, name: str, kind: OrganisationKind, creator: Any, acto
                 data={"name": name, "kind": kind.value, "manager_id": creator.pk},
             )
     except IntegrityError:
-        raise Conflict(f"a {kind.label.lower()} named {name!r} already exists", code="organisation_exists") from None
+        # The English message of the API: the kind by its code, not its (translated) label.
+        kind_words = kind.value.replace("_", " ")
+        raise Conflict(f"a {kind_words} named {name!r} already exists", code="organisation_exists") from None
     return organisation
 
 

@@ -18,7 +18,11 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel import Locale
 from django.db import models
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext, ngettext, to_locale
+from django.utils.translation import gettext_lazy as _
 
 from licensing.documents import format_time, parse_time
 from licensing.refusals import RefusalReason
@@ -34,17 +38,17 @@ MAX_OUTPUT_SECONDS_LIMIT = 7 * 24 * 3600
 class Use(models.TextChoices):
     """Uses of a likeness: a licence permits some as purposes and may prohibit others."""
 
-    FILM = "film", "a feature film"
-    SERIES = "series", "a series"
-    ADVERTISING = "advertising", "advertising"
-    GAME = "game", "a video game"
-    PARODY = "parody", "parody"
-    MUSIC_VIDEO = "music_video", "a music video"
-    EDUCATION = "education", "education"
-    NEWS = "news", "news reporting"
-    SEXUAL_CONTENT = "sexual_content", "sexual content"
-    POLITICAL_CAMPAIGNING = "political_campaigning", "political campaigning"
-    ENDORSEMENT = "endorsement", "endorsing a product or cause"
+    FILM = "film", _("a feature film")
+    SERIES = "series", _("a series")
+    ADVERTISING = "advertising", _("advertising")
+    GAME = "game", _("a video game")
+    PARODY = "parody", _("parody")
+    MUSIC_VIDEO = "music_video", _("a music video")
+    EDUCATION = "education", _("education")
+    NEWS = "news", _("news reporting")
+    SEXUAL_CONTENT = "sexual_content", _("sexual content")
+    POLITICAL_CAMPAIGNING = "political_campaigning", _("political campaigning")
+    ENDORSEMENT = "endorsement", _("endorsing a product or cause")
 
 
 DEFAULT_PROHIBITIONS = (Use.POLITICAL_CAMPAIGNING.value, Use.SEXUAL_CONTENT.value)
@@ -251,37 +255,90 @@ def scope_check(scope: Scope, request: RenderRequest) -> RefusalReason | None:  
     return None
 
 
-def _names(values: tuple[str, ...], labels: dict[str, str]) -> str:
-    words = [labels.get(v, v) for v in values]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+def _join(words: list[str], last: str) -> str:
+    """Join words as the reader's language does: "a, b and c" in English, "a、b和c" in Chinese.
+
+    `last` is the translated pattern that joins the final word ("%(items)s and %(last)s" or its
+    "or" twin); the separator between the others is translated too."""
+    if len(words) == 1:
+        return words[0]
+    items = words[0]
+    for word in words[1:-1]:
+        items = gettext("%(first)s, %(next)s") % {"first": items, "next": word}
+    return last % {"items": items, "last": words[-1]}
+
+
+def _and(words: list[str]) -> str:
+    return _join(words, gettext("%(items)s and %(last)s"))
+
+
+def _or(words: list[str]) -> str:
+    return _join(words, gettext("%(items)s or %(last)s"))
+
+
+def territory_name(code: str) -> str:
+    """An ISO 3166-1 alpha-2 code as the country's name in the active language (the code if unknown)."""
+    if code == WORLD:
+        return gettext("worldwide")
+    locale = Locale.parse(to_locale(get_language() or "en"))
+    return str(locale.territories.get(code, code))
+
+
+def territories_in_words(codes: tuple[str, ...] | list[str]) -> str:
+    """Territory codes as country names joined in the active language ("worldwide" for WORLD)."""
+    return _and([territory_name(code) for code in codes]) if codes else ""
+
+
+def date_in_words(value: datetime) -> str:
+    """A date the way the active language writes it ("Nov. 29, 2026", "2026年11月29日")."""
+    return str(date_format(value, "DATE_FORMAT"))
+
+
+def _use(value: str) -> str:
+    return str(Use(value).label) if value in Use.values else value
+
+
+MEDIA_NAMES = {"image": _("still images"), "video": _("video")}
 
 
 def describe(scope: Scope) -> list[str]:
-    """The scope in plain language, one sentence per term, as shown to the owner before signing."""
-    uses = {u.value: str(u.label) for u in Use}
-    titles = _names(tuple(f"“{w['title']}”" for w in scope.works), {})
-    territory = (
-        "anywhere in the world"
-        if WORLD in scope.territories
-        else f"in these territories only: {', '.join(scope.territories)}"
-    )
-    media = _names(scope.media_types, {"image": "still images", "video": "video"})
+    """The scope in plain language, one sentence per term, as shown to the owner before signing.
+
+    Sentences are in the active language (Django's translation.override or the request's): dates in
+    words, territories by name, lists joined with that language's "and" or "or"."""
+    titles = _and([gettext("“%(title)s”") % {"title": w["title"]} for w in scope.works])
+    media = _and([str(MEDIA_NAMES.get(m, m)) for m in scope.media_types])
+    if WORLD in scope.territories:
+        where = gettext("Only in %(media)s, distributed worldwide.") % {"media": media}
+    else:
+        where = gettext("Only in %(media)s, distributed in these territories only: %(territories)s.") % {
+            "media": media,
+            "territories": territories_in_words(scope.territories),
+        }
     lines = [
-        f"Your likeness may be used only in {titles}.",
-        f"Only for {_names(scope.purposes, uses)}.",
-        f"Only in {media}, distributed {territory}.",
-        f"From {format_time(scope.valid_from)} until {format_time(scope.valid_until)} (UTC).",
-        f"At most {scope.max_renders} render{'s' if scope.max_renders != 1 else ''}.",
+        gettext("Your likeness may be used only in %(works)s.") % {"works": titles},
+        gettext("Only for %(purposes)s.") % {"purposes": _and([_use(p) for p in scope.purposes])},
+        where,
+        gettext("From %(start)s until %(end)s (UTC).")
+        % {"start": date_in_words(scope.valid_from), "end": date_in_words(scope.valid_until)},
+        ngettext("At most %(n)s render.", "At most %(n)s renders.", scope.max_renders) % {"n": scope.max_renders},
     ]
     if scope.max_output_seconds is not None:
-        lines.append(f"Each output at most {scope.max_output_seconds} seconds long.")
+        n = scope.max_output_seconds
+        lines.append(
+            ngettext("Each output at most %(n)s second long.", "Each output at most %(n)s seconds long.", n) % {"n": n}
+        )
     if scope.prohibited_uses:
-        lines.append(f"Never for {_names(scope.prohibited_uses, uses)}.")
-    lines.append(f"Every output carries the visible label “{scope.label_text}”.")
+        lines.append(gettext("Never for %(uses)s.") % {"uses": _or([_use(u) for u in scope.prohibited_uses])})
+    lines.append(gettext("Every output carries the visible label “%(label)s”.") % {"label": scope.label_text})
     if scope.attribution:
-        lines.append(f"Credit: “{scope.attribution}”.")
+        lines.append(gettext("Credit: “%(attribution)s”.") % {"attribution": scope.attribution})
     if scope.fee_per_render is not None:
-        lines.append(f"The studio pays {scope.fee_per_render.amount} {scope.fee_per_render.currency} per render.")
-    lines.append("You may revoke this licence at any time; renders not yet started are then refused.")
-    lines.append("Anything not listed here is not permitted.")
+        fee = scope.fee_per_render
+        lines.append(
+            gettext("The studio pays %(amount)s %(currency)s per render.")
+            % {"amount": fee.amount, "currency": fee.currency}
+        )
+    lines.append(gettext("You may revoke this licence at any time; renders not yet started are then refused."))
+    lines.append(gettext("Anything not listed here is not permitted."))
     return lines

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class LikenessOwner(models.Model):
@@ -18,10 +19,10 @@ class LikenessOwner(models.Model):
 
 
 class LikenessStatus(models.TextChoices):
-    DRAFT = "draft", "Draft (no reference photos yet)"
-    ENROLLED = "enrolled", "Enrolled"
-    FROZEN = "frozen", "Frozen for review"
-    ERASED = "erased", "Erased"
+    DRAFT = "draft", _("Draft (no reference photos yet)")
+    ENROLLED = "enrolled", _("Enrolled")
+    FROZEN = "frozen", _("Frozen for review")
+    ERASED = "erased", _("Erased")
 
 
 class Likeness(models.Model):

@@ -6,25 +6,26 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    COMPLETED = "completed", "Completed"
-    REFUSED = "refused", "Refused by the licence gate"
-    FAILED = "failed", "Failed"
-    REVOKED = "revoked", "Licence revoked while rendering (output discarded)"
-    CANCELLED = "cancelled", "Cancelled by the studio"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    COMPLETED = "completed", _("Completed")
+    REFUSED = "refused", _("Refused by the licence gate")
+    FAILED = "failed", _("Failed")
+    REVOKED = "revoked", _("Licence revoked while rendering (output discarded)")
+    CANCELLED = "cancelled", _("Cancelled by the studio")
 
 
 TERMINAL_STATUSES = {JobStatus.COMPLETED, JobStatus.REFUSED, JobStatus.FAILED, JobStatus.REVOKED, JobStatus.CANCELLED}
 
 
 class FaceSelection(models.TextChoices):
-    LARGEST = "largest", "The largest face in each frame"
-    INDEX = "index", "The n-th face from the left"
-    ALL = "all", "Every face"
+    LARGEST = "largest", _("The largest face in each frame")
+    INDEX = "index", _("The n-th face from the left")
+    ALL = "all", _("Every face")
 
 
 class RenderJob(models.Model):

@@ -24,7 +24,7 @@ def test_an_actor_approves_a_request_and_later_revokes_it(page: Any) -> None:
     page.get_by_role("link", name=story.studio.organisation.name, exact=False).first.click()
     scope = page.locator("#scope")
     assert "Your likeness may be used only in" in scope.inner_text()
-    assert "in these territories only: DE, FR, GB" in scope.inner_text()
+    assert "in these territories only: Germany, France and United Kingdom." in scope.inner_text()
     assert "At most 10 renders." in scope.inner_text()
     shoot(page, "actor", "2-request-in-plain-words")
 

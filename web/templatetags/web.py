@@ -29,3 +29,19 @@ def licence_status(code: str) -> str:
         return str(LicenseStatus(code).label)
     except ValueError:
         return code
+
+
+@register.filter
+def error_sentence(code: str, message: str = "") -> str:
+    """A failed job's error code as a sentence in the reader's language (its stored message if none)."""
+    from web.refusals import code_sentence
+
+    return code_sentence(code, message)
+
+
+@register.filter
+def territory_names(codes: list[str]) -> str:
+    """['FR', 'DE'] as "France and Germany" / "法国和德国"; WORLD as "worldwide" / "全球"."""
+    from licensing.scope import territories_in_words
+
+    return territories_in_words(list(codes or []))

@@ -24,6 +24,7 @@ from likeness.services import (
 )
 from web.forms import EnrolForm, EraseForm, LicensableForm, LikenessCreateForm
 from web.pages import attempt, page
+from web.refusals import refusal_sentence
 
 
 @page
@@ -88,18 +89,19 @@ def likeness_enrol_photos(request: HttpRequest, likeness_id: uuid.UUID) -> HttpR
     try:
         likeness_enrol(likeness=likeness, photos=photos, actor=request.user)
     except DomainError as exc:
+        sentence = refusal_sentence(exc)
         failed = exc.detail.get("index")
         failed_pair = exc.detail.get("indices") or []
         results = [
             {
                 "name": photo.name,
-                "problem": exc.message if i == failed or i in failed_pair else "",
+                "problem": sentence if i == failed or i in failed_pair else "",
                 "checked": failed is not None and i < failed,
             }
             for i, photo in enumerate(photos)
         ]
         messages.error(request, _("Enrolment was refused; nothing was stored. See each photo's result below."))
-        return _likeness_page(request, likeness_id, enrol_form=form, results=results, refusal=exc.message)
+        return _likeness_page(request, likeness_id, enrol_form=form, results=results, refusal=sentence)
     messages.success(request, _("Your likeness is enrolled. Each accepted photo is listed below."))
     return redirect("web:likeness", likeness_id=likeness_id)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -40,6 +39,11 @@ def licence_list(request: HttpRequest) -> HttpResponse:
 
 @page
 def licence_detail(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse:
+    return _licence_page(request, license_id)
+
+
+def _licence_page(request: HttpRequest, license_id: uuid.UUID, **forms: object) -> HttpResponse:
+    """The licence's page; a form passed in (refused, kept as filled) replaces its empty twin."""
     license = license_visible_to(request.user, license_id)
     jobs = list(render_jobs_under_license(license))
     titles = work_titles_of_files([job.target_sha256 for job in jobs])
@@ -56,6 +60,7 @@ def licence_detail(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse:
             "jobs": jobs,
             "decline_form": DeclineForm(),
             "revoke_form": RevokeForm(),
+            **forms,
         },
     )
 
@@ -77,12 +82,16 @@ def licence_approve(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse
 def licence_decline(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse:
     license = license_visible_to(request.user, license_id)
     form = DeclineForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    attempt(
+    if not form.is_valid():
+        return _licence_page(request, license_id, decline_form=form)
+    declined = attempt(
         request,
-        lambda: license_decline(license=license, reason=reason, actor=request.user),
+        lambda: license_decline(license=license, reason=form.cleaned_data["reason"], actor=request.user),
         done=_("You declined the request."),
+        form=form,
     )
+    if declined is None:
+        return _licence_page(request, license_id, decline_form=form)
     return redirect("web:licence", license_id=license_id)
 
 
@@ -92,13 +101,15 @@ def licence_revoke(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse:
     license = license_visible_to(request.user, license_id)
     form = RevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("To revoke, tick the confirmation."))
-        return redirect("web:licence", license_id=license_id)
-    attempt(
+        return _licence_page(request, license_id, revoke_form=form, revoke_open=True)
+    revoked = attempt(
         request,
         lambda: license_revoke(license=license, reason=form.cleaned_data["reason"], actor=request.user),
         done=_("The licence is revoked. Every output made under it now verifies as revoked."),
+        form=form,
     )
+    if revoked is None:
+        return _licence_page(request, license_id, revoke_form=form, revoke_open=True)
     return redirect("web:licence", license_id=license_id)
 
 
@@ -125,6 +136,8 @@ def licence_request(request: HttpRequest) -> HttpResponse:
             request,
             lambda: license_request(studio=studio, likeness_id=data["likeness_id"], terms=terms, actor=request.user),
             done=_("Request sent. The owner will read the terms and approve or decline."),
+            form=form,
+            aliases={"studio_id": "studio", "work_ids": "works"},
         )
         if license is not None:
             return redirect("web:licence", license_id=license.pk)

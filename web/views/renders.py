@@ -42,6 +42,8 @@ def render_list(request: HttpRequest) -> HttpResponse:
                 studio_id=license.licensee_id,
             ),
             done=_("Render job submitted."),
+            form=form,
+            aliases={"license_id": "license", "face_index": "faces"},
         )
         if job is not None:
             return redirect("web:job", job_id=job.pk)

@@ -54,14 +54,16 @@ def work_list(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             ),
             done=_("Work registered."),
+            form=form,
+            aliases={"sha256": "file"},
         )
         if work is not None:
             return redirect("web:work", work_id=work.pk)
     return render(request, "web/works.html", {"works": works_visible_to(request.user), "form": form})
 
 
-@page
-def work_detail(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
+def _work_page(request: HttpRequest, work_id: uuid.UUID, **forms: object) -> HttpResponse:
+    """The work's page; a form passed in (refused, kept as filled) replaces its empty twin."""
     work = work_visible_to(request.user, work_id)
     return render(
         request,
@@ -73,8 +75,14 @@ def work_detail(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
             "file_form": WorkFileForm(),
             "grant_form": GrantForm(),
             "withdraw_form": WithdrawForm(),
+            **forms,
         },
     )
+
+
+@page
+def work_detail(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
+    return _work_page(request, work_id)
 
 
 @page
@@ -85,8 +93,16 @@ def work_file_new(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
     if form.is_valid():
         upload = form.cleaned_data["file"]
         spec = WorkFileSpec(sha256=sha256_of(upload), media_type=form.cleaned_data["media_type"], name=upload.name)
-        attempt(request, lambda: work_file_add(work=work, file=spec, actor=request.user), done=_("File registered."))
-    return redirect("web:work", work_id=work_id)
+        added = attempt(
+            request,
+            lambda: work_file_add(work=work, file=spec, actor=request.user),
+            done=_("File registered."),
+            form=form,
+            aliases={"sha256": "file"},
+        )
+        if added is not None:
+            return redirect("web:work", work_id=work_id)
+    return _work_page(request, work_id, file_form=form)
 
 
 @page
@@ -96,7 +112,7 @@ def grant_new(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
     form = GrantForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        attempt(
+        granted = attempt(
             request,
             lambda: adaptation_grant_create(
                 work=work,
@@ -107,8 +123,11 @@ def grant_new(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
                 actor=request.user,
             ),
             done=_("Adaptation right granted."),
+            form=form,
         )
-    return redirect("web:work", work_id=work_id)
+        if granted is not None:
+            return redirect("web:work", work_id=work_id)
+    return _work_page(request, work_id, grant_form=form)
 
 
 @page
