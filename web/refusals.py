@@ -99,6 +99,17 @@ SENTENCES: dict[str, Promise] = {
     "media_too_many_pixels": _("The picture has more pixels than this site accepts."),
     "video_frame_rate_too_high": _("The video has more frames per second than this site accepts."),
     "video_too_long": _("The video is longer than this site accepts."),
+    "invalid_id": _("This address names an id that cannot exist. Check the link."),
+    "token_expiry_past": _("A token's expiry must be in the future."),
+    "token_revoked": _("The token used for this request has been revoked."),
+    "webhook_endpoint_limit": _("You have as many active webhook endpoints as allowed. Disable one first."),
+    "audit_key_retired": _("The audit signing key has been retired; install the new key before making checkpoints."),
+    "bad_witness_key": _("A witness key must be a raw Ed25519 public key of 32 bytes, in base64."),
+    "witness_exists": _("A witness with this name or key is already registered."),
+    "unknown_witness": _("No active witness is registered with this key."),
+    "unknown_checkpoint": _("There is no checkpoint of that size."),
+    "bad_cosignature": _("The cosignature does not verify under the witness's key."),
+    "no_checkpoint": _("No checkpoint has been made yet."),
 }
 
 # A plain "validation_failed" names the field at fault in detail["field"]; say what that field needs.
@@ -122,6 +133,7 @@ FIELD_SENTENCES: dict[str, Promise] = {
     "public_key": _("Give your public key as a base64url Ed25519 key."),
     "url": _("This web address cannot receive notifications."),
     "fee_per_render": _("Give the fee as an amount with at most two decimals and a currency code such as EUR."),
+    "expires_at": _("Give an expiry in the future, or none."),
 }
 
 

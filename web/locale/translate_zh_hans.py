@@ -451,6 +451,18 @@ ZH = {
     "Requested (awaiting the owner)": "已申请（等待所有人决定）",
     "This action cannot be done this way.": "无法以这种方式执行此操作。",
     "Give your public key as a base64url Ed25519 key.": "请以 base64url 编码的 Ed25519 公钥形式填写您的公钥。",
+    "This address names an id that cannot exist. Check the link.": "此地址中的编号不可能存在。请检查链接。",
+    "A token's expiry must be in the future.": "令牌的到期时间必须在将来。",
+    "The token used for this request has been revoked.": "此请求使用的令牌已被撤销。",
+    "You have as many active webhook endpoints as allowed. Disable one first.": "您的有效 Webhook 端点已达上限。请先停用一个。",
+    "The audit signing key has been retired; install the new key before making checkpoints.": "审计签名密钥已停用；请先安装新密钥，再生成检查点。",
+    "A witness key must be a raw Ed25519 public key of 32 bytes, in base64.": "见证人密钥必须是 32 字节的原始 Ed25519 公钥，以 base64 编码。",
+    "A witness with this name or key is already registered.": "已登记使用此名称或密钥的见证人。",
+    "No active witness is registered with this key.": "没有以此密钥登记的有效见证人。",
+    "There is no checkpoint of that size.": "没有该大小的检查点。",
+    "The cosignature does not verify under the witness's key.": "副署签名无法用见证人的密钥验证。",
+    "No checkpoint has been made yet.": "尚未生成任何检查点。",
+    "Give an expiry in the future, or none.": "请填写将来的到期时间，或留空。",
 }
 ZH_PLURAL = {
     "%(n)s licence request awaits your decision": "%(n)s 个许可申请等待您的决定",
