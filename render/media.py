@@ -2,7 +2,9 @@
 
 Every limit is checked from headers before any heavy decoding: a decompression bomb or an hour of
 4K video is refused with its own code in milliseconds. The type is read from the file's first bytes
-(never from its name), and only JPEG, PNG, WebP and MP4 (H.264/HEVC/VP9/AV1 video) are accepted.
+(never from its name). Render inputs are JPEG, PNG, WebP and MP4 (H.264/HEVC/VP9/AV1 video); verification
+also takes what a repost arrives in (``REPOST_FORMATS``): GIF, AVIF, QuickTime MOV and WebM/Matroska.
+HEIC is recognised but refused: neither Pillow nor PyAV here decodes it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,21 @@ from typing import BinaryIO
 
 from config.errors import Invalid
 
-IMAGE_FORMATS = {"jpeg", "png", "webp"}
-VIDEO_CODECS = {"h264", "hevc", "vp9", "av1", "mpeg4"}
+IMAGE_FORMATS = {"jpeg", "png", "webp", "gif", "avif"}
+VIDEO_FORMATS = {"mp4", "mov", "webm"}
+VIDEO_CODECS = {"h264", "hevc", "vp8", "vp9", "av1", "mpeg4"}
+RENDER_FORMATS = frozenset({"jpeg", "png", "webp", "mp4"})
+REPOST_FORMATS = RENDER_FORMATS | {"gif", "avif", "mov", "webm"}
+_FORMAT_NAMES = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WebP",
+    "gif": "GIF",
+    "avif": "AVIF",
+    "mp4": "MP4",
+    "mov": "MOV",
+    "webm": "WebM",
+}
 
 
 class MediaRejected(Invalid):
@@ -46,15 +61,26 @@ class MediaInfo:
     codec: str = ""
 
 
+_MAGIC = (
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"\x1a\x45\xdf\xa3", "webm"),  # EBML: WebM and Matroska
+)
+_FTYP_BRANDS = {b"avif": "avif", b"avis": "avif", b"qt  ": "mov"} | dict.fromkeys(
+    (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"), "heic"
+)
+
+
 def sniff_format(head: bytes) -> str | None:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
     if head[4:8] == b"ftyp":
-        return "mp4"
+        return _FTYP_BRANDS.get(head[8:12], "mp4")
     return None
 
 
@@ -67,8 +93,13 @@ def file_sha256(handle: BinaryIO) -> str:
     return digest.hexdigest()
 
 
-def probe_media(path: Path, *, limits: MediaLimits, name: str = "file") -> MediaInfo:
-    """Identify `path` and enforce `limits`, or raise MediaRejected naming the file and the reason."""
+def probe_media(
+    path: Path, *, limits: MediaLimits, name: str = "file", formats: frozenset[str] = RENDER_FORMATS
+) -> MediaInfo:
+    """Identify `path` and enforce `limits`, or raise MediaRejected naming the file and the reason.
+
+    Only the `formats` given are accepted (render inputs by default; verification passes REPOST_FORMATS).
+    """
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise MediaRejected(
@@ -81,12 +112,15 @@ def probe_media(path: Path, *, limits: MediaLimits, name: str = "file") -> Media
     with path.open("rb") as handle:
         kind = sniff_format(handle.read(16))
         sha = file_sha256(handle)
-    if kind is None:
+    if kind not in formats:
+        names = [_FORMAT_NAMES[f] for f in _FORMAT_NAMES if f in formats]
         raise MediaRejected(
-            f"{name} is not a JPEG, PNG, WebP or MP4 file", code="media_unsupported_type", detail={"file": name}
+            f"{name} is not a {', '.join(names[:-1])} or {names[-1]} file",
+            code="media_unsupported_type",
+            detail={"file": name, **({"format": kind} if kind else {})},
         )
-    if kind == "mp4":
-        return _probe_video(path, limits=limits, name=name, size=size, sha=sha)
+    if kind in VIDEO_FORMATS:
+        return _probe_video(path, limits=limits, name=name, size=size, sha=sha, kind=kind)
     return _probe_image(path, limits=limits, name=name, size=size, sha=sha, kind=kind)
 
 
@@ -107,6 +141,7 @@ def _probe_image(path: Path, *, limits: MediaLimits, name: str, size: int, sha: 
             if width * height > limits.max_pixels:
                 raise _too_many_pixels(name, width, height, limits)
             image.load()  # a truncated or corrupt body fails here, before any render work
+            frames = int(getattr(image, "n_frames", 1))
     except MediaRejected:
         raise
     except Image.DecompressionBombError:
@@ -120,10 +155,12 @@ def _probe_image(path: Path, *, limits: MediaLimits, name: str, size: int, sha: 
         raise MediaRejected(
             f"{name} could not be decoded: {exc}", code="media_unreadable", detail={"file": name}
         ) from None
-    return MediaInfo(kind="image", format=kind, width=width, height=height, size_bytes=size, sha256=sha)
+    return MediaInfo(
+        kind="image", format=kind, width=width, height=height, size_bytes=size, sha256=sha, frame_count=frames
+    )
 
 
-def _probe_video(path: Path, *, limits: MediaLimits, name: str, size: int, sha: str) -> MediaInfo:
+def _probe_video(path: Path, *, limits: MediaLimits, name: str, size: int, sha: str, kind: str) -> MediaInfo:
     import av
 
     try:
@@ -167,7 +204,7 @@ def _probe_video(path: Path, *, limits: MediaLimits, name: str, size: int, sha: 
         )
     return MediaInfo(
         kind="video",
-        format="mp4",
+        format=kind,
         width=width,
         height=height,
         size_bytes=size,

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from PIL import Image, ImageSequence
+
 from config import clock
 from licensing.selectors import license_effective_status
-from render.c2pa_manifest import read_manifest
-from render.media import MediaLimits, MediaRejected, probe_media
+from render.c2pa_manifest import ManifestReport, read_manifest
+from render.media import REPOST_FORMATS, MediaInfo, MediaLimits, MediaRejected, probe_media
 from render.models import JobStatus, RenderJob
 from render.pipeline import read_image
 from render.provenance import watermark_key
@@ -30,9 +34,10 @@ from render.watermark import decode_image, decode_video_frames
 # Enough frames to read a mark through H.264 (the decoder sums evidence across frames) while
 # keeping a verification request to seconds on a long video.
 MAX_VIDEO_FRAMES = 150
-# A half-size copy (a common re-share) is read by scaling it back up (2.0); each scale tried doubles
-# the (tiny) false-positive bound.
-SCALES = (1.0, 2.0)
+# The decoder searches rotation and scale itself (render/watermark.py); only the unchanged size is fixed.
+SCALES = (1.0,)
+# C2PA defines no binding for WebM: its reader answers "unsupported", which is not a tampered manifest.
+_MANIFEST_MIME = {"mp4": "video/mp4", "mov": "video/quicktime", "gif": "image/gif", "avif": "image/avif"}
 
 
 @dataclass
@@ -50,9 +55,17 @@ class VerificationReport:
         return asdict(self)
 
 
-def _decode(path: Path, media_type: str) -> dict[str, Any]:
+def _gif_frames(path: Path) -> Iterator[np.ndarray]:
+    with Image.open(path) as image:
+        for frame in ImageSequence.Iterator(image):
+            yield np.asarray(frame.convert("RGB"))
+
+
+def _decode(path: Path, info: MediaInfo) -> dict[str, Any]:
     key = watermark_key()
-    if media_type == "image":
+    if info.format == "gif":  # animated or not: its frames are summed like a video's
+        result = decode_video_frames(itertools.islice(_gif_frames(path), MAX_VIDEO_FRAMES), key=key, scales=SCALES)
+    elif info.kind == "image":
         result = decode_image(read_image(path), key=key, scales=SCALES)
     else:
         result = decode_video_frames(itertools.islice(iter_frames(path), MAX_VIDEO_FRAMES), key=key, scales=SCALES)
@@ -79,8 +92,9 @@ def _job_for(*, mark_id: int | None, job_id: str | None) -> RenderJob | None:
 
 
 def verify_media_file(path: Path, *, limits: MediaLimits) -> VerificationReport:
-    info = probe_media(path, limits=limits, name=path.name)
-    manifest = read_manifest(path, mime="video/mp4" if info.kind == "video" else f"image/{info.format}")
+    info = probe_media(path, limits=limits, name=path.name, formats=REPOST_FORMATS)
+    mime = _MANIFEST_MIME.get(info.format, f"image/{info.format}")
+    manifest = read_manifest(path, mime=mime) if info.format != "webm" else ManifestReport(present=False)
     assertion = manifest.license_assertion or {}
     report = VerificationReport(
         media_type=info.kind,
@@ -91,7 +105,7 @@ def verify_media_file(path: Path, *, limits: MediaLimits) -> VerificationReport:
             "failures": manifest.failures,
             "assertion": assertion or None,
         },
-        watermark=_decode(path, info.kind),
+        watermark=_decode(path, info),
     )
     mark_id = report.watermark["mark_id"]
     job = _job_for(mark_id=mark_id, job_id=assertion.get("job_id") if manifest.intact else None)
