@@ -14,17 +14,19 @@ Payload and error correction
 Embedding domain
     One 128x128 tile of luma offsets is repeated over the whole frame. The tile is a sum of 156
     patterns, one per coded bit, signed by the bit. The patterns are key-seeded random noise,
-    band-limited in the tile's FFT to 0.02-0.12 cycles/pixel and made exactly orthonormal (QR), so
-    at the right alignment one bit's pattern does not leak into another's correlation. The band is
-    the one that survives a downscale to a quarter (which keeps only frequencies below 0.125 of the
-    original), H.264 at crf 35 and a rotation's interpolation: the first design's 0.03-0.25 lost
-    most of its energy to all three. Measured with the alignment given (eight 720p photos),
-    0.02-0.12 kept every bit through JPEG q30, a quarter-size copy and crf 35, where 0.03-0.25
-    failed half of the crf 35 and quarter-size-plus-JPEG cases. The same offset is added to R, G
-    and B, which changes luma only: yuv420p halves chroma, so chroma would be a poor carrier. The
-    tile does not change from frame to frame, so an encoder's skipped and motion-predicted blocks
-    carry it forward instead of
-    having to code a flickering residual.
+    band-limited in the tile's FFT to 0.02-0.15 cycles/pixel and made exactly orthonormal (QR), so
+    at the right alignment one bit's pattern does not leak into another's correlation. The band
+    sits mostly below 0.125, what a downscale to a quarter keeps, and low enough for H.264 at crf 35
+    and a rotation's interpolation: the first design's 0.03-0.25 lost most of its energy to all
+    three. Measured with the alignment given (eight 720p photos), 0.02-0.15 kept every bit through
+    JPEG q30 and a quarter-size copy and 7 of 8 through single-frame crf 35, where 0.03-0.25 lost 6
+    of 8 quarter-size-plus-JPEG copies and half the crf 35 ones; 0.02-0.12 did as well at 720p but
+    lost small busy textures (512-pixel grass and gravel) even untouched. The same offset is added
+    to R, G and B, which changes luma only: yuv420p halves chroma, so chroma would be a poor
+    carrier. The tile does not change from frame to frame, so an encoder's skipped and
+    motion-predicted blocks carry it forward instead of having to code a flickering residual (a
+    fast pan is the exception: motion-compensated blocks drag the mark along with the picture,
+    which at crf 35 can leave too little of it).
 
 Strength adaptation
     The tile is scaled to an RMS of ``strength`` grey levels (2.75 gives about 39.4 dB PSNR, 0.8 dB
@@ -99,7 +101,7 @@ _K = 7  # convolutional code constraint length
 _GENERATORS = (0o171, 0o133)
 CODED_BITS = 2 * (INFO_BITS + _K - 1)  # 156
 TILE = 128
-BAND = (0.02, 0.12)  # cycles per pixel kept in the patterns
+BAND = (0.02, 0.15)  # cycles per pixel kept in the patterns
 DEFAULT_STRENGTH = 2.75
 MIN_SCORE = 6.0  # sync peak, in standard deviations of the shift scores
 WHITEN_SIGMA = 1.5  # the decoder's high-pass: luma minus a Gaussian blur of this sigma
