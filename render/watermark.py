@@ -55,12 +55,13 @@ Synchronisation: cropping, scale and rotation
     fraction of a pixel across the frame. The residual is warped back (bilinear, at most 2048^2
     pixels) so the tile is 128 pixels and upright, and folded as above. The unrotated fold at the
     received size is always tried first (it is free and is the common case); then the
-    ``SYNC_CANDIDATES`` (2) best grids. Cost on a 720p still: the whitening (about 50 ms) and
-    one fold decode (about 40 ms) as before, plus the search (one FFT of at most 1024x1024 pixels
-    and a few thousand lookups, about 40 ms) and a warp and decode per candidate (about 60 ms each),
-    so a search that finds nothing costs about 3x an unrotated decode. JPEG's 8-pixel blocks also
-    make a grid; their candidates simply fail the check. Not handled: a non-uniform stretch, a
-    flip, a rotation beyond 6 degrees, a copy under a fifth of the marked size.
+    ``SYNC_CANDIDATES`` (2) best grids. CPU per 720p still (``bench watermark``'s machine): about
+    40 ms untouched (whitening and one fold decode, as before), 65 ms rotated 5 degrees, and 200 ms
+    for an unmarked one, which pays for everything: the search (one FFT of at most 1024x1024 pixels
+    and a few thousand lookups) and a warp (bounded to 2048^2 pixels) and decode per candidate.
+    JPEG's 8-pixel blocks also make a grid; their candidates simply fail the check. Not handled:
+    a non-uniform stretch, a flip, a rotation beyond 6 degrees, a copy under a fifth of the marked
+    size.
 
 Decision and false positives
     At the chosen shift the 156 normalised correlations are the soft bits for Viterbi. A mark is
