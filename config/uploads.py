@@ -27,17 +27,30 @@ DEFAULT_UPLOAD_LIMIT_SETTING = "RENDER_MAX_UPLOAD_BYTES"
 FORM_OVERHEAD_BYTES = 64 * 1024
 HEAD_BYTES = 16
 
-MAGIC: dict[str, Callable[[bytes], bool]] = {
-    "jpeg": lambda head: head.startswith(b"\xff\xd8\xff"),
-    "png": lambda head: head.startswith(b"\x89PNG\r\n\x1a\n"),
-    "webp": lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP",
-    "mp4": lambda head: head[4:8] == b"ftyp",
-}
+_MAGIC = (
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"\x1a\x45\xdf\xa3", "webm"),  # EBML: WebM and Matroska
+)
+# ISO base media files name their brand after "ftyp": AVIF and HEIF stills, QuickTime, else MP4.
+_FTYP_BRANDS = {b"avif": "avif", b"avis": "avif", b"qt  ": "mov"} | dict.fromkeys(
+    (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"), "heic"
+)
 
 
 def sniff_format(head: bytes) -> str | None:
-    """The format of a file from its first bytes (never its name): jpeg, png, webp, mp4 or None."""
-    return next((kind for kind, matches in MAGIC.items() if matches(head)), None)
+    """The format of a file from its first bytes (never its name): jpeg, png, webp, gif, avif, heic,
+    mp4, mov, webm or None. Which of them an endpoint accepts is its own choice (`upload_limit`)."""
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[4:8] == b"ftyp":
+        return _FTYP_BRANDS.get(head[8:12], "mp4")
+    return None
 
 
 class UploadRefused(SuspiciousOperation):

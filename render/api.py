@@ -20,6 +20,7 @@ from config.uploads import upload_limit
 from render.downloads import render_job_download_url, render_job_file_for_token
 from render.evidence import render_job_evidence_bundle
 from render.limits import verify_limits
+from render.media import REPOST_FORMATS
 from render.models import FaceSelection, RenderJob
 from render.selectors import render_job_for_evidence, render_job_visible_to, render_jobs_visible_to
 from render.serializers import DownloadOut, RenderJobOut, RenderJobSubmitIn, VerifyIn, VerifyOut
@@ -108,7 +109,7 @@ class RenderJobEvidenceApi(APIView):
         return response
 
 
-@upload_limit("VERIFY_MAX_BYTES", types=frozenset({"jpeg", "png", "webp", "mp4"}))
+@upload_limit("VERIFY_MAX_BYTES", types=REPOST_FORMATS)
 class VerifyMediaApi(APIView):
     """Public: was this file rendered here, under which licence, and does that licence still stand?"""
 

@@ -2,7 +2,9 @@
 
 Every limit is checked from headers before any heavy decoding: a decompression bomb or an hour of
 4K video is refused with its own code in milliseconds. The type is read from the file's first bytes
-(never from its name), and only JPEG, PNG, WebP and MP4 (H.264/HEVC/VP9/AV1 video) are accepted.
+(never from its name). Render inputs are JPEG, PNG, WebP and MP4 (H.264/HEVC/VP9/AV1 video); verification
+also takes what a repost arrives in (``REPOST_FORMATS``): GIF, AVIF, QuickTime MOV and WebM/Matroska.
+HEIC is recognised but refused: neither Pillow nor PyAV here decodes it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,21 @@ from config.uploads import sniff_format
 
 __all__ = ["MediaInfo", "MediaLimits", "MediaRejected", "probe_media", "sniff_format"]
 
-IMAGE_FORMATS = {"jpeg", "png", "webp"}
-VIDEO_CODECS = {"h264", "hevc", "vp9", "av1", "mpeg4"}
+IMAGE_FORMATS = {"jpeg", "png", "webp", "gif", "avif"}
+VIDEO_FORMATS = {"mp4", "mov", "webm"}
+VIDEO_CODECS = {"h264", "hevc", "vp8", "vp9", "av1", "mpeg4"}
+RENDER_FORMATS = frozenset({"jpeg", "png", "webp", "mp4"})
+REPOST_FORMATS = RENDER_FORMATS | {"gif", "avif", "mov", "webm"}
+_FORMAT_NAMES = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WebP",
+    "gif": "GIF",
+    "avif": "AVIF",
+    "mp4": "MP4",
+    "mov": "MOV",
+    "webm": "WebM",
+}
 
 
 class MediaRejected(Invalid):
@@ -58,9 +73,17 @@ def file_sha256(handle: BinaryIO) -> str:
     return digest.hexdigest()
 
 
-def probe_media(path: Path, *, limits: MediaLimits, name: str = "file", check_body: bool = True) -> MediaInfo:
+def probe_media(
+    path: Path,
+    *,
+    limits: MediaLimits,
+    name: str = "file",
+    check_body: bool = True,
+    formats: frozenset[str] = RENDER_FORMATS,
+) -> MediaInfo:
     """Identify `path` and enforce `limits`, or raise MediaRejected naming the file and the reason.
 
+    Only the `formats` given are accepted (render inputs by default; verification passes REPOST_FORMATS).
     `check_body` decodes a still once to find a truncated or corrupt body; a caller that decodes it
     itself, within its own budget (render/verification.py), passes False and reads headers only.
     """
@@ -76,12 +99,15 @@ def probe_media(path: Path, *, limits: MediaLimits, name: str = "file", check_bo
     with path.open("rb") as handle:
         kind = sniff_format(handle.read(16))
         sha = file_sha256(handle)
-    if kind is None:
+    if kind not in formats:
+        names = [_FORMAT_NAMES[f] for f in _FORMAT_NAMES if f in formats]
         raise MediaRejected(
-            f"{name} is not a JPEG, PNG, WebP or MP4 file", code="media_unsupported_type", detail={"file": name}
+            f"{name} is not a {', '.join(names[:-1])} or {names[-1]} file",
+            code="media_unsupported_type",
+            detail={"file": name, **({"format": kind} if kind else {})},
         )
-    if kind == "mp4":
-        return _probe_video(path, limits=limits, name=name, size=size, sha=sha)
+    if kind in VIDEO_FORMATS:
+        return _probe_video(path, limits=limits, name=name, size=size, sha=sha, kind=kind)
     return _probe_image(path, limits=limits, name=name, size=size, sha=sha, kind=kind, check_body=check_body)
 
 
@@ -105,6 +131,7 @@ def _probe_image(
                 raise _too_many_pixels(name, width, height, limits)
             if check_body:
                 image.load()  # a truncated or corrupt body fails here, before any render work
+            frames = int(getattr(image, "n_frames", 1))
     except MediaRejected:
         raise
     except Image.DecompressionBombError:
@@ -118,10 +145,12 @@ def _probe_image(
         raise MediaRejected(
             f"{name} could not be decoded: {exc}", code="media_unreadable", detail={"file": name}
         ) from None
-    return MediaInfo(kind="image", format=kind, width=width, height=height, size_bytes=size, sha256=sha)
+    return MediaInfo(
+        kind="image", format=kind, width=width, height=height, size_bytes=size, sha256=sha, frame_count=frames
+    )
 
 
-def _probe_video(path: Path, *, limits: MediaLimits, name: str, size: int, sha: str) -> MediaInfo:
+def _probe_video(path: Path, *, limits: MediaLimits, name: str, size: int, sha: str, kind: str) -> MediaInfo:
     import av
 
     try:
@@ -165,7 +194,7 @@ def _probe_video(path: Path, *, limits: MediaLimits, name: str, size: int, sha: 
         )
     return MediaInfo(
         kind="video",
-        format="mp4",
+        format=kind,
         width=width,
         height=height,
         size_bytes=size,

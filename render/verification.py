@@ -26,8 +26,8 @@ from rest_framework import status
 from config import clock
 from config.errors import DomainError
 from licensing.selectors import license_effective_status
-from render.c2pa_manifest import read_manifest
-from render.media import MediaInfo, MediaLimits, MediaRejected, probe_media
+from render.c2pa_manifest import ManifestReport, read_manifest
+from render.media import REPOST_FORMATS, MediaInfo, MediaLimits, MediaRejected, probe_media
 from render.models import JobStatus, RenderJob
 from render.provenance import watermark_key
 from render.watermark import VideoMarkAccumulator, watermarker_for
@@ -35,10 +35,11 @@ from render.watermark import VideoMarkAccumulator, watermarker_for
 # At most this many video frames are read, spread over the whole clip; fewer when the frames are large
 # (VERIFY_WORK_PIXELS bounds the pixels folded in all). The decoder sums evidence across frames.
 MAX_VIDEO_FRAMES = 48
-# A half-size copy (a common re-share) is read by scaling it back up (2.0); each scale tried doubles
-# the (tiny) false-positive bound. A scale is tried only where its original could have been rendered
-# here (at most RENDER_MAX_PIXELS) and the request's pixel budget allows it.
-SCALES = (1.0, 2.0)
+# The decoder searches rotation and scale itself (render/watermark.py); only the decoded size is fixed
+# (2.0 when a JPEG was decoded at half size to stay within the pixel budget).
+SCALES = (1.0,)
+# C2PA defines no binding for WebM: its reader answers "unsupported", which is not a tampered manifest.
+_MANIFEST_MIME = {"mp4": "video/mp4", "mov": "video/quicktime", "gif": "image/gif", "avif": "image/avif"}
 # Decoder threads for a sampled video frame: frame threading would hold one frame per thread.
 VIDEO_THREADS = 2
 
@@ -205,10 +206,34 @@ def _video_lumas(path: Path, info: MediaInfo, *, frames: int, deadline: _Deadlin
                 break
 
 
+def _gif_lumas(path: Path, *, frames: int, deadline: _Deadline) -> Iterator[np.ndarray]:
+    """Up to `frames` luma frames of a GIF (animated or not), in order; its frames are summed like a video's."""
+    from PIL import Image, ImageSequence
+
+    with Image.open(path) as image:
+        for index, frame in enumerate(ImageSequence.Iterator(image)):
+            if index >= frames:
+                return
+            deadline.check()
+            yield np.asarray(frame.convert("L"))
+
+
 def _decode(path: Path, info: MediaInfo, budget: VerifyBudget) -> dict[str, Any]:
     deadline = _Deadline(budget.deadline_seconds)
     watermarker = watermarker_for(watermark_key())
-    if info.kind == "image":
+    if info.format == "gif":
+        pixels = info.width * info.height
+        if pixels > budget.max_video_frame_pixels:
+            raise _too_many_pixels(info, budget.max_video_frame_pixels)
+        frames = max(1, min(budget.max_video_frames, budget.work_pixels // max(1, pixels)))
+        accumulator = VideoMarkAccumulator(watermarker, scales=SCALES)
+        try:
+            for luma in _gif_lumas(path, frames=frames, deadline=deadline):
+                accumulator.add_luma(luma, check=deadline.check)
+        except (OSError, ValueError, SyntaxError) as exc:
+            if accumulator.frames == 0:
+                raise MediaRejected(f"the GIF could not be decoded: {exc}", code="media_unreadable") from None
+    elif info.kind == "image":
         luma, shrink = _image_luma(path, info, budget)
         deadline.check()
         pixels = luma.shape[0] * luma.shape[1]
@@ -259,8 +284,9 @@ def verify_media_file(path: Path, *, limits: MediaLimits, budget: VerifyBudget |
     """Verify `path` within `budget` (settings by default): refused with a stable code, never unbounded."""
     budget = budget or verify_budget()
     # Headers only: the bounded decode below finds a corrupt body (media_unreadable).
-    info = probe_media(path, limits=limits, name=path.name, check_body=False)
-    manifest = read_manifest(path, mime="video/mp4" if info.kind == "video" else f"image/{info.format}")
+    info = probe_media(path, limits=limits, name=path.name, check_body=False, formats=REPOST_FORMATS)
+    mime = _MANIFEST_MIME.get(info.format, f"image/{info.format}")
+    manifest = read_manifest(path, mime=mime) if info.format != "webm" else ManifestReport(present=False)
     assertion = manifest.license_assertion or {}
     report = VerificationReport(
         media_type=info.kind,

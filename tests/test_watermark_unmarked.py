@@ -1,9 +1,10 @@
 """Unmarked media is reported as unmarked: no false mark over a corpus of more than 200 images.
 
 The corpus is every scikit-image photo plus synthetic scenes, each also cropped, resized, noised,
-flipped and JPEG-compressed, at small sizes (the false-positive argument does not depend on size).
+flipped, rotated and JPEG-compressed, at small sizes (the false-positive argument does not depend on size).
 A false mark needs a 24-bit CRC to pass by chance and a sync peak to stand out, so a single one here
-would mean the decision rule is broken.
+would mean the decision rule is broken. Every decode also searches rotation and scale (a few
+geometries each), so this corpus checks the search's candidates too; the bench runs 1,000.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from PIL import Image
 
 from render import watermark as wm
-from tools.watermark_bench import fit, jpeg, photos, texture
+from tools.watermark_bench import fit, jpeg, photos, rotate, texture
 
 KEY = b"test-watermark-key"
 
@@ -29,6 +30,7 @@ def _variants(image: np.ndarray, rng: np.random.Generator) -> Iterator[np.ndarra
     yield image[:, ::-1].copy()
     yield image[::-1].copy()
     yield jpeg(image, quality=60)
+    yield rotate(image, float(rng.uniform(-5, 5)))  # the geometry search runs on every image anyway
 
 
 @pytest.fixture(scope="module")

@@ -83,6 +83,7 @@ class Command(BaseCommand):
             "--baseline-python", default=None, help="watermark: python of a venv with invisible-watermark"
         )
         parser.add_argument("--baseline-videos", type=int, default=3, help="watermark: videos for the slow baseline")
+        parser.add_argument("--unmarked", type=int, default=1000, help="watermark: unmarked media for false marks")
 
         parser.add_argument("--child-timeout", type=float, default=120.0, help="verify_hostile: seconds per file")
         parser.add_argument("--runs", type=int, default=1, help="render: runs of each frames/s figure (median)")
@@ -198,14 +199,15 @@ class Command(BaseCommand):
         if min(options["stills"], options["videos"], options["baseline_videos"] + 1) < 1:
             raise CommandError("--stills and --videos must be positive, --baseline-videos not negative")
         result = run_watermark_bench(
-            stills=3 if smoke else options["stills"],
+            stills=2 if smoke else options["stills"],
             videos=1 if smoke else options["videos"],
-            frames=24 if smoke else 48,
+            frames=16 if smoke else 48,
             height=360 if smoke else 720,
             width=640 if smoke else 1280,
             baseline_python=None if smoke else options["baseline_python"],
             baseline_videos=options["baseline_videos"],
             report=self.stderr.write,
+            unmarked=10 if smoke else options["unmarked"],
         )
         for line in result.lines():
             self.stdout.write(line)
