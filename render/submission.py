@@ -50,7 +50,7 @@ def _studio_for(user: Any, studio_id: uuid.UUID | None) -> Organisation:
     return found[0]
 
 
-def _store_upload(upload: UploadedFile, *, name: str) -> tuple[Path, MediaInfo]:
+def _store_upload(upload: UploadedFile[bytes], *, name: str) -> tuple[Path, MediaInfo]:
     """Copy the upload to a private temporary file and probe it; nothing is stored if it is refused."""
     size = upload.size or 0
     if size > settings.RENDER_MAX_UPLOAD_BYTES:
@@ -75,7 +75,7 @@ def render_job_submit(
     *,
     user: Any,
     license_id: uuid.UUID,
-    upload: UploadedFile,
+    upload: UploadedFile[bytes],
     purpose: str,
     territory: str,
     face_selection: FaceSelection = FaceSelection.LARGEST,
