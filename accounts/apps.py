@@ -10,3 +10,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import schema  # noqa: F401 - registers the token scheme with drf-spectacular
+        from accounts.codes import AccountsCode
+        from config.errors import register_codes
+
+        register_codes("accounts", AccountsCode)

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from accounts.actors import Actor
+from accounts.codes import AccountsCode
 from accounts.models import ApiToken
 from accounts.roles import Role
 from accounts.tokens import generate_token
@@ -35,7 +36,7 @@ def user_create(*, username: str, email: str = "", password: str | None = None, 
     User = get_user_model()
     with transaction.atomic():
         if User.objects.filter(username=username).exists():
-            raise Conflict(f"user {username!r} already exists", code="username_taken")
+            raise Conflict(f"user {username!r} already exists", code=AccountsCode.USERNAME_TAKEN)
         user = User.objects.create_user(username=username, email=email, password=password)
         audit_record(actor=actor, action=AuditAction.USER_CREATED, target=user, data={"username": username})
     return user
@@ -46,7 +47,7 @@ def user_by_username(username: str) -> Any:
     try:
         return User.objects.get(username=username)
     except User.DoesNotExist:
-        raise NotFound(f"no user named {username!r}", code="unknown_user") from None
+        raise NotFound(f"no user named {username!r}", code=AccountsCode.UNKNOWN_USER) from None
 
 
 def token_issue(
@@ -60,14 +61,16 @@ def token_issue(
     now = clock.now()
     if expires_at is not None and expires_at <= now:
         raise Invalid(
-            "a token's expiry must be in the future", code="token_expiry_past", detail={"field": "expires_at"}
+            "a token's expiry must be in the future",
+            code=AccountsCode.TOKEN_EXPIRY_PAST,
+            detail={"field": "expires_at"},
         )
     if minted_by is not None and minted_by.expires_at is not None:
         expires_at = min(expires_at or minted_by.expires_at, minted_by.expires_at)
     new = generate_token()
     with transaction.atomic():
         if minted_by is not None and not ApiToken.objects.filter(pk=minted_by.pk, revoked_at__isnull=True).exists():
-            raise Invalid("the token this request used has been revoked", code="token_revoked")
+            raise Invalid("the token this request used has been revoked", code=AccountsCode.TOKEN_REVOKED)
         token = ApiToken.objects.create(
             user=user,
             name=name,
@@ -125,7 +128,7 @@ def _change_role(*, user: Any, role: Role, actor: Actor, grant: bool) -> None:
         raise Invalid(
             f"role {role.value!r} is not granted directly; it follows from likeness ownership "
             "or organisation membership",
-            code="role_not_grantable",
+            code=AccountsCode.ROLE_NOT_GRANTABLE,
         )
     with transaction.atomic():
         if role is Role.AUDITOR:

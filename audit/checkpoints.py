@@ -26,6 +26,7 @@ from django.db.models import Max
 
 from audit import merkle
 from audit.chain import EntryRecord
+from audit.codes import AuditCode
 from audit.keys import audit_keys, current_signing_key_retired
 from audit.models import AuditCheckpoint, AuditMerkleNode
 from audit.selectors import iter_entry_records
@@ -78,7 +79,7 @@ def audit_tree_extend() -> int:
         pending: list[AuditMerkleNode] = []
         for record in iter_entry_records(after_seq=size):
             if record.seq != size + 1:
-                raise Conflict("the audit log has a gap; run audit_verify", code="audit_chain_broken")
+                raise Conflict("the audit log has a gap; run audit_verify", code=AuditCode.AUDIT_CHAIN_BROKEN)
             for level, index, digest in merkle.new_nodes_for_leaf(
                 leaf_index=size, leaf=merkle.leaf_hash(leaf_bytes(record)), get_node=nodes
             ):
@@ -118,11 +119,11 @@ def _nodes_for(tree_size: int, coordinates: list[tuple[int, int]]) -> NodeGetter
     first be extended to `tree_size`). The root nodes of `tree_size` must be among them: the last one
     ends at leaf `tree_size`, so finding them all shows the tree is indexed that far."""
     if tree_size < 1:
-        raise Invalid("tree_size must be at least 1", code="bad_tree_size")
+        raise Invalid("tree_size must be at least 1", code=AuditCode.BAD_TREE_SIZE)
     nodes = fetch_nodes(coordinates)
     if len(nodes) < len(set(coordinates)):
         if audit_tree_extend() < tree_size:
-            raise Invalid(f"the log has fewer than {tree_size} entries", code="bad_tree_size")
+            raise Invalid(f"the log has fewer than {tree_size} entries", code=AuditCode.BAD_TREE_SIZE)
         nodes = fetch_nodes(coordinates)
     return lambda level, index: nodes[(level, index)]
 
@@ -135,7 +136,7 @@ def root_at(tree_size: int) -> bytes:
 def inclusion_proof_with_root(*, seq: int, tree_size: int) -> tuple[list[bytes], bytes]:
     """The audit path of entry `seq` in the tree of `tree_size` entries, and that tree's root: one query."""
     if tree_size >= 1 and not 1 <= seq <= tree_size:
-        raise Invalid(f"entry {seq} is not in a tree of size {tree_size}", code="bad_tree_size")
+        raise Invalid(f"entry {seq} is not in a tree of size {tree_size}", code=AuditCode.BAD_TREE_SIZE)
     wanted = merkle.root_nodes(tree_size=max(tree_size, 0))
     if tree_size >= 1:
         wanted += merkle.inclusion_proof_nodes(leaf_index=seq - 1, tree_size=tree_size)
@@ -151,7 +152,7 @@ def inclusion_proof_for(*, seq: int, tree_size: int) -> list[bytes]:
 def consistency_proof_with_roots(*, first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
     """The consistency proof from `first` to `second` entries and both roots: one query."""
     if second >= 1 and not 1 <= first <= second:
-        raise Invalid("need 1 <= first <= second", code="bad_tree_size")
+        raise Invalid("need 1 <= first <= second", code=AuditCode.BAD_TREE_SIZE)
     wanted = merkle.root_nodes(tree_size=max(second, 0))
     if second >= 1:
         wanted += merkle.root_nodes(tree_size=first)
@@ -203,23 +204,25 @@ def _write_once(name: str, content: bytes) -> None:
     if default_storage.exists(name):
         with default_storage.open(name) as handle:
             if handle.read() != content:
-                raise Conflict(f"a different checkpoint is already stored at {name}", code="checkpoint_fork")
+                raise Conflict(f"a different checkpoint is already stored at {name}", code=AuditCode.CHECKPOINT_FORK)
         return
     saved = default_storage.save(name, ContentFile(content))
     if saved != name:
-        raise Conflict(f"storage renamed checkpoint {name} to {saved}", code="checkpoint_fork")
+        raise Conflict(f"storage renamed checkpoint {name} to {saved}", code=AuditCode.CHECKPOINT_FORK)
 
 
 def audit_checkpoint_create() -> AuditCheckpoint:
     """Sign the current tree head and keep it in the database and, once, outside it. Idempotent."""
     size = audit_tree_extend()
     if size == 0:
-        raise Conflict("the audit log is empty; nothing to checkpoint", code="audit_log_empty")
+        raise Conflict("the audit log is empty; nothing to checkpoint", code=AuditCode.AUDIT_LOG_EMPTY)
     existing = AuditCheckpoint.objects.filter(tree_size=size).first()
     if existing is not None:
         return existing
     if current_signing_key_retired():
-        raise Conflict("the audit signing key has been retired; install the new key file", code="audit_key_retired")
+        raise Conflict(
+            "the audit signing key has been retired; install the new key file", code=AuditCode.AUDIT_KEY_RETIRED
+        )
     root = merkle.root_hash(tree_size=size, get_node=StoredNodes()).hex()
     now = clock.now()
     signer = key_id(public_key())

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.checkpoints import consistency_proof_for, root_at
+from audit.codes import AuditCode
 from audit.keys import published_key_set
 from audit.models import AuditCheckpoint
 from audit.serializers import ConsistencyProofIn, CosignatureIn, PublishedCheckpointOut
@@ -65,7 +66,7 @@ class LatestCheckpointApi(_Public):
     def get(self, request: Request) -> Response:
         checkpoint = AuditCheckpoint.objects.order_by("-tree_size").first()
         if checkpoint is None:
-            raise NotFound("no checkpoint has been made yet", code="no_checkpoint")
+            raise NotFound("no checkpoint has been made yet", code=AuditCode.NO_CHECKPOINT)
         body = PublishedCheckpointOut(checkpoint_published(checkpoint)).data
         return Response(body, headers={"Cache-Control": PUBLIC_CACHE})
 
@@ -79,9 +80,9 @@ class PublicConsistencyProofApi(_Public):
         given.is_valid(raise_exception=True)
         first, second = given.validated_data["first"], given.validated_data["second"]
         if not AuditCheckpoint.objects.filter(tree_size=second).exists():
-            raise NotFound("second must be the tree size of a checkpoint", code="unknown_checkpoint")
+            raise NotFound("second must be the tree size of a checkpoint", code=AuditCode.UNKNOWN_CHECKPOINT)
         if first > second:
-            raise Invalid("need first <= second", code="bad_tree_size")
+            raise Invalid("need first <= second", code=AuditCode.BAD_TREE_SIZE)
         path = consistency_proof_for(first=first, second=second)
         body = {
             "first": first,
@@ -100,7 +101,7 @@ class CheckpointCosignaturesApi(_Public):
     def get(self, request: Request, tree_size: int) -> Response:
         checkpoint = AuditCheckpoint.objects.filter(tree_size=tree_size).first()
         if checkpoint is None:
-            raise NotFound(f"there is no checkpoint at tree size {tree_size}", code="unknown_checkpoint")
+            raise NotFound(f"there is no checkpoint at tree size {tree_size}", code=AuditCode.UNKNOWN_CHECKPOINT)
         cosignatures = cosignatures_of(checkpoint)
         body = {"tree_size": tree_size, "cosigned_by": len(cosignatures), "cosignatures": cosignatures}
         return Response(body, headers={"Cache-Control": PUBLIC_CACHE})

@@ -21,9 +21,11 @@ write and its entry are durable.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 
 from audit.actions import AuditAction
@@ -59,6 +61,28 @@ def describe_actor(actor: Any, label: str | None) -> tuple[int | None, str]:
     return int(actor.pk), label or actor.get_username()
 
 
+class AuditOutsideTransaction(RuntimeError):
+    """A product module wrote an audit entry outside an atomic block of its own (AUDIT_REQUIRE_TRANSACTION)."""
+
+
+_PRODUCT_APPS = frozenset({"config", "audit", "accounts", "likeness", "licensing", "render", "web"})
+# Product modules that write audit entries in autocommit on purpose, each with its reason. None today:
+# every write and its entry commit together, so a rolled-back write never leaves an entry behind.
+AUTOCOMMIT_CALLERS: frozenset[str] = frozenset()
+
+
+def _check_inside_callers_transaction(caller: str) -> None:
+    """Refuse an entry written by a product module outside its own atomic block.
+
+    Callers outside the product (tests, tools) may append on their own. A test case's wrapping
+    transaction does not count: the service must open its own, as it would in production.
+    """
+    if caller.split(".", maxsplit=1)[0] not in _PRODUCT_APPS or caller in AUTOCOMMIT_CALLERS:
+        return
+    if not any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+        raise AuditOutsideTransaction(f"{caller} wrote an audit entry outside a transaction.atomic() block")
+
+
 def audit_record(
     *,
     actor: Any,
@@ -71,7 +95,10 @@ def audit_record(
 
     `actor` is a user, or None for the platform itself (label "system" unless `actor_label` says
     which part of it). `created_at` is when the event was recorded; `seq` is the commit order.
+    With AUDIT_REQUIRE_TRANSACTION (DEBUG, tests) a product module must call it inside its atomic block.
     """
+    if settings.AUDIT_REQUIRE_TRANSACTION:
+        _check_inside_callers_transaction(sys._getframe(1).f_globals.get("__name__", ""))
     action = AuditAction(action)
     target_type, target_id = describe_target(target)
     actor_id, label = describe_actor(actor, actor_label)

@@ -18,6 +18,7 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from audit.actions import AuditAction
 from audit.checkpoints import checkpoint_file
+from audit.codes import AuditCode
 from audit.models import AuditCheckpoint, CheckpointCosignature, Witness
 from audit.services import audit_record
 from audit.signing import cosignature_document, key_id, verify_document
@@ -29,9 +30,9 @@ def parse_witness_key(public_key_b64: str) -> Ed25519PublicKey:
     try:
         raw = base64.b64decode(public_key_b64.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise Invalid("the witness key is not base64", code="bad_witness_key") from None
+        raise Invalid("the witness key is not base64", code=AuditCode.BAD_WITNESS_KEY) from None
     if len(raw) != 32:
-        raise Invalid("a witness key is a raw Ed25519 public key of 32 bytes", code="bad_witness_key")
+        raise Invalid("a witness key is a raw Ed25519 public key of 32 bytes", code=AuditCode.BAD_WITNESS_KEY)
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
@@ -40,9 +41,9 @@ def witness_register(*, name: str, public_key_b64: str, actor: Any) -> Witness:
     kid = key_id(public)
     with transaction.atomic():
         if Witness.objects.filter(key_id=kid).exists():
-            raise Conflict("a witness with this key is already registered", code="witness_exists")
+            raise Conflict("a witness with this key is already registered", code=AuditCode.WITNESS_EXISTS)
         if Witness.objects.filter(name=name).exists():
-            raise Conflict("a witness with this name is already registered", code="witness_exists")
+            raise Conflict("a witness with this name is already registered", code=AuditCode.WITNESS_EXISTS)
         witness = Witness.objects.create(
             name=name,
             public_key=base64.b64encode(public.public_bytes_raw()).decode("ascii"),
@@ -64,17 +65,17 @@ def cosignature_record(
     """Keep a witness's cosignature of the checkpoint at `tree_size`; returns it and whether it is new."""
     witness = Witness.objects.filter(key_id=witness_key_id, active=True).first()
     if witness is None:
-        raise Forbidden("no active witness is registered with this key", code="unknown_witness")
+        raise Forbidden("no active witness is registered with this key", code=AuditCode.UNKNOWN_WITNESS)
     checkpoint = AuditCheckpoint.objects.filter(tree_size=tree_size).first()
     if checkpoint is None:
-        raise NotFound(f"there is no checkpoint at tree size {tree_size}", code="unknown_checkpoint")
+        raise NotFound(f"there is no checkpoint at tree size {tree_size}", code=AuditCode.UNKNOWN_CHECKPOINT)
     document = cosignature_document(
         signed_tree_head=checkpoint_file(checkpoint)["signed_tree_head"],
         witness_key_id=witness.key_id,
         cosigned_at=cosigned_at,
     )
     if not verify_document(document, signature, parse_witness_key(witness.public_key)):
-        raise Invalid("the cosignature does not verify under the witness's key", code="bad_cosignature")
+        raise Invalid("the cosignature does not verify under the witness's key", code=AuditCode.BAD_COSIGNATURE)
     existing = CheckpointCosignature.objects.filter(checkpoint=checkpoint, witness=witness).first()
     if existing is not None:
         return existing, False

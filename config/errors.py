@@ -19,6 +19,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
 
+from config.codes import MediaCode
 from config.uploads import UploadRefused
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ def register_codes(app: str, codes: type[models.TextChoices]) -> None:
 
 
 register_codes("config", ErrorCode)
+register_codes("config", MediaCode)
 
 
 def registered_codes() -> dict[str, dict[str, str]]:

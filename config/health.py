@@ -32,7 +32,7 @@ def check_database() -> str:
 def check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "inline (no broker configured)"
-    from kombu import Connection
+    from kombu.connection import Connection
 
     timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
     with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout) as conn:

@@ -26,6 +26,8 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
+# audit_record refuses to write for a product module that holds no transaction of its own (tests turn it on).
+AUDIT_REQUIRE_TRANSACTION = env_bool("AUDIT_REQUIRE_TRANSACTION", DEBUG)
 # The production switch (deploy/OPERATIONS.md): a real SECRET_KEY and ALLOWED_HOSTS are required, HTTPS
 # is enforced (redirect, HSTS, secure cookies), logs are JSON and missing keys are errors, not new keys.
 PRODUCTION = env_bool("PRODUCTION", False)

@@ -22,6 +22,8 @@ from django.core.exceptions import SuspiciousOperation
 from django.core.files.uploadhandler import FileUploadHandler
 from django.urls import Resolver404, resolve
 
+from config.codes import MediaCode
+
 DEFAULT_UPLOAD_LIMIT_SETTING = "RENDER_MAX_UPLOAD_BYTES"
 # Room for the multipart boundaries, headers and small form fields beside the files.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -69,7 +71,7 @@ class UploadPolicy:
     per_file_setting: str = DEFAULT_UPLOAD_LIMIT_SETTING
     max_files: int = 1
     types: frozenset[str] = frozenset()
-    too_large_code: str = "media_too_large"
+    too_large_code: str = MediaCode.MEDIA_TOO_LARGE
 
     @property
     def per_file_bytes(self) -> int:
@@ -88,7 +90,7 @@ def upload_limit(
     *,
     max_files: int = 1,
     types: frozenset[str] = frozenset(),
-    too_large_code: str = "media_too_large",
+    too_large_code: str = MediaCode.MEDIA_TOO_LARGE,
 ) -> Callable[[V], V]:
     """Declare a view's upload policy (a function view or an APIView class): the setting that holds the
     per-file byte limit, how many files it takes, the types it takes (empty: any) and the code of a
@@ -160,7 +162,7 @@ def unsupported(name: str | None, types: frozenset[str]) -> UploadRefused:
     accepted = ", ".join(sorted(types))
     return UploadRefused(
         f"{name or 'the file'} is not one of: {accepted}",
-        code="media_unsupported_type",
+        code=MediaCode.MEDIA_UNSUPPORTED_TYPE,
         status=400,
         detail={"file": name or "", "accepted": sorted(types)},
     )

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.services import user_by_username
 from config.errors import Forbidden, row_id
+from licensing.codes import LicensingCode
 from licensing.evidence import license_evidence_bundle
 from licensing.gate import license_authorize
 from licensing.lifecycle import (
@@ -94,6 +95,7 @@ from licensing.works import (
     work_register,
     work_right_add,
 )
+from likeness.codes import LikenessCode
 from likeness.models import LikenessOwner
 from likeness.selectors import owner_of
 
@@ -252,7 +254,7 @@ class AdaptationGrantRevokeApi(APIView):
 def _owner(request: Request) -> LikenessOwner:
     owner = owner_of(request.user)
     if owner is None:
-        raise Forbidden("only likeness owners hold signing keys", code="not_an_owner")
+        raise Forbidden("only likeness owners hold signing keys", code=LikenessCode.NOT_AN_OWNER)
     return owner
 
 
@@ -373,7 +375,7 @@ class LicenseCheckApi(APIView):
         given.is_valid(raise_exception=True)
         data = given.validated_data
         if not is_member(request.user, license.licensee):
-            raise Forbidden("only the licensee's members may check renders", code="not_the_licensee")
+            raise Forbidden("only the licensee's members may check renders", code=LicensingCode.NOT_THE_LICENSEE)
         decision = license_authorize(
             license_id=license.pk,
             studio=license.licensee,

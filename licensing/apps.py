@@ -24,6 +24,8 @@ class LicensingConfig(AppConfig):
         register_document_check(DOCUMENT_KIND, check_license_evidence)
 
         from config.errors import register_codes
+        from licensing.codes import LicensingCode
         from licensing.refusals import RefusalReason
 
         register_codes("licensing", RefusalReason)
+        register_codes("licensing", LicensingCode)

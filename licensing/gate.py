@@ -15,6 +15,7 @@ from audit.actions import AuditAction
 from audit.services import AuditTarget, audit_record
 from config import clock
 from config.errors import Conflict, NotFound
+from licensing.codes import LicensingCode
 from licensing.license_states import license_transition
 from licensing.lifecycle import license_event
 from licensing.models import (
@@ -235,7 +236,7 @@ def license_release_use(*, license_id: uuid.UUID | str, actor: Actor = None) -> 
         if license is None:
             raise NotFound("no such licence")
         if license.renders_used == 0:
-            raise Conflict("no use of this licence is reserved", code="nothing_reserved")
+            raise Conflict("no use of this licence is reserved", code=LicensingCode.NOTHING_RESERVED)
         license.renders_used -= 1
         data = {"renders_used": license.renders_used}
         if license.status == LicenseStatus.EXHAUSTED:

@@ -21,6 +21,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
 from config.errors import Conflict
+from licensing.codes import LicensingCode
 from licensing.models import License, LicenseStatus
 
 ALLOWED: dict[LicenseStatus, frozenset[LicenseStatus]] = {
@@ -32,7 +33,7 @@ ALLOWED: dict[LicenseStatus, frozenset[LicenseStatus]] = {
     LicenseStatus.EXPIRED: frozenset(),
 }
 
-TRANSITION_REFUSED = "license_transition_refused"
+TRANSITION_REFUSED = LicensingCode.TRANSITION_REFUSED
 
 
 def license_transition(

@@ -18,6 +18,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
 from config.errors import Conflict, Forbidden, Invalid, NotFound
+from licensing.codes import LicensingCode
 from licensing.documents import (
     canonical,
     countersign_payload,
@@ -42,6 +43,7 @@ from licensing.models import (
     Work,
 )
 from licensing.parties import require_member
+from licensing.refusals import RefusalReason
 from licensing.scope import ScopeError, build_scope
 from licensing.selectors import (
     holds_adaptation_right,
@@ -73,7 +75,7 @@ class LicenseTerms:
 
 def _owner_of_license(actor: Actor, license: License) -> None:
     if license.likeness.owner.user_id != getattr(actor, "pk", None):
-        raise Forbidden("only the likeness's owner may decide on this licence", code="not_the_owner")
+        raise Forbidden("only the likeness's owner may decide on this licence", code=LicensingCode.NOT_THE_OWNER)
 
 
 def license_event(*, license: License, event: str, data: dict[str, Any]) -> None:
@@ -100,7 +102,7 @@ def license_request(*, studio: Organisation, likeness_id: uuid.UUID, terms: Lice
         ):
             raise Conflict(
                 f"{studio.name} does not hold the right to adapt “{work.title}”",
-                code="adaptation_right_missing",
+                code=RefusalReason.ADAPTATION_RIGHT_MISSING,
                 detail={"work_id": str(work.pk)},
             )
     try:
@@ -127,7 +129,7 @@ def license_request(*, studio: Organisation, likeness_id: uuid.UUID, terms: Lice
         if likeness.status != LikenessStatus.ENROLLED or not likeness.licensable:
             raise Conflict(
                 "this likeness is not open to licence requests",
-                code="likeness_not_licensable",
+                code=LicensingCode.LIKENESS_NOT_LICENSABLE,
                 detail={"status": likeness.status, "licensable": likeness.licensable},
             )
         owner_key = owner_current_key(likeness.owner, actor)
@@ -175,24 +177,26 @@ def license_approve(*, license: License, actor: Actor, signature: str | None = N
     with transaction.atomic():
         license = License.objects.select_for_update().select_related("likeness", "likeness__owner").get(pk=license.pk)
         if license.status != LicenseStatus.REQUESTED:
-            raise Conflict(f"this licence is {license.status}, not awaiting approval", code="license_not_pending")
+            raise Conflict(
+                f"this licence is {license.status}, not awaiting approval", code=LicensingCode.LICENSE_NOT_PENDING
+            )
         likeness = license.likeness
         if likeness.status != LikenessStatus.ENROLLED or not likeness.licensable:
-            raise Conflict("this likeness is not open to licences", code="likeness_not_licensable")
+            raise Conflict("this likeness is not open to licences", code=LicensingCode.LIKENESS_NOT_LICENSABLE)
         key = OwnerKey.objects.get(kid=license.owner_key_id)
         data = license.document.encode()
         if signature is None:
             if key.custody != KeyCustody.CUSTODIAL or key.encrypted_private_key is None:
                 raise Invalid(
                     "your key is self-custody: upload your signature over the canonical document",
-                    code="signature_required",
+                    code=LicensingCode.SIGNATURE_REQUIRED,
                 )
             private = Ed25519PrivateKey.from_private_bytes(decrypt(bytes(key.encrypted_private_key), context=key.kid))
             signature = sign(private, data)
         elif not verify(bytes(key.public_key), signature, data):
             raise Invalid(
                 "the signature does not verify over this licence's canonical document with your current key",
-                code="owner_signature_invalid",
+                code=RefusalReason.OWNER_SIGNATURE_INVALID,
                 detail={"owner_key_id": key.kid},
             )
         platform_key, platform_kid = platform_key_current()
@@ -231,7 +235,9 @@ def license_decline(*, license: License, reason: str, actor: Actor) -> License:
     with transaction.atomic():
         license = License.objects.select_for_update().select_related("likeness").get(pk=license.pk)
         if license.status != LicenseStatus.REQUESTED:
-            raise Conflict(f"this licence is {license.status}, not awaiting approval", code="license_not_pending")
+            raise Conflict(
+                f"this licence is {license.status}, not awaiting approval", code=LicensingCode.LICENSE_NOT_PENDING
+            )
         return _decline_locked(license=license, reason=reason.strip()[:500], actor=actor)
 
 
@@ -294,7 +300,8 @@ def license_revoke(*, license: License, reason: str, actor: Actor) -> License:
         license = License.objects.select_for_update().select_related("likeness").get(pk=license.pk)
         if license.status not in _REVOCABLE:
             raise Conflict(
-                f"this licence is {license.status}; only an active licence is revoked", code="license_not_active"
+                f"this licence is {license.status}; only an active licence is revoked",
+                code=RefusalReason.LICENSE_NOT_ACTIVE,
             )
         return _revoke_locked(
             license=license, reason=reason, revoked_by="admin" if is_admin(actor) else "owner", actor=actor

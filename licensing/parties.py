@@ -13,6 +13,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
 from config.errors import Conflict, Forbidden, Invalid, NotFound
+from licensing.codes import LicensingCode
 from licensing.models import (
     Membership,
     MembershipRole,
@@ -46,7 +47,9 @@ def organisation_create(*, name: str, kind: OrganisationKind, creator: Any, acto
     except IntegrityError:
         # The English message of the API: the kind by its code, not its (translated) label.
         kind_words = kind.value.replace("_", " ")
-        raise Conflict(f"a {kind_words} named {name!r} already exists", code="organisation_exists") from None
+        raise Conflict(
+            f"a {kind_words} named {name!r} already exists", code=LicensingCode.ORGANISATION_EXISTS
+        ) from None
     return organisation
 
 
@@ -65,7 +68,7 @@ def membership_add(*, organisation: Organisation, user: Any, role: MembershipRol
                 data={"user_id": user.pk, "role": role.value},
             )
     except IntegrityError:
-        raise Conflict("that user is already a member", code="already_member") from None
+        raise Conflict("that user is already a member", code=LicensingCode.ALREADY_MEMBER) from None
     return membership
 
 
@@ -78,7 +81,7 @@ def membership_remove(*, organisation: Organisation, user_id: int, actor: Actor)
             raise NotFound("no such member")
         managers = Membership.objects.filter(organisation=organisation, role=MembershipRole.MANAGER)
         if membership.role == MembershipRole.MANAGER and managers.count() == 1:
-            raise Conflict("an organisation keeps at least one manager", code="last_manager")
+            raise Conflict("an organisation keeps at least one manager", code=LicensingCode.LAST_MANAGER)
         membership.delete()
         audit_record(actor=actor, action=AuditAction.MEMBERSHIP_REMOVED, target=organisation, data={"user_id": user_id})
 

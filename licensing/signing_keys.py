@@ -13,6 +13,7 @@ from audit.actions import AuditAction
 from audit.services import AuditTarget, audit_record
 from config import clock
 from config.errors import Conflict, Invalid
+from licensing.codes import LicensingCode
 from licensing.documents import (
     b64url_decode,
     canonical,
@@ -60,7 +61,7 @@ def _owner_key_install(
 ) -> OwnerKey:
     kid = key_id(public_key, prefix=OWNER_KID_PREFIX)
     if OwnerKey.objects.filter(kid=kid).exists():
-        raise Conflict("this public key is already registered", code="key_exists")
+        raise Conflict("this public key is already registered", code=LicensingCode.KEY_EXISTS)
     now = clock.now()
     current = OwnerKey.objects.select_for_update().filter(owner=owner, retired_at__isnull=True).first()
     if current is not None:

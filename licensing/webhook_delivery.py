@@ -18,6 +18,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
 from config.errors import Conflict, Forbidden, Invalid
+from licensing.codes import LicensingCode
 from licensing.documents import (
     format_time,
 )
@@ -64,14 +65,14 @@ def webhook_endpoint_create(
     elif owner is not None and owner.user_id != getattr(actor, "pk", None):
         raise Forbidden("only the owner registers their webhooks")
     if problem := url_problem(url, allow_insecure_loopback=settings.WEBHOOK_ALLOW_INSECURE_LOOPBACK):
-        raise Invalid(problem, code="webhook_url_refused", detail={"field": "url"})
+        raise Invalid(problem, code=LicensingCode.WEBHOOK_URL_REFUSED, detail={"field": "url"})
     if unknown := sorted(set(events) - set(EVENT_TYPES)):
         raise Invalid(f"unknown events: {', '.join(unknown)}", detail={"field": "events"})
     active = WebhookEndpoint.objects.filter(organisation=organisation, owner=owner, disabled_at__isnull=True)
     if active.count() >= settings.WEBHOOK_MAX_ENDPOINTS:
         raise Conflict(
             f"at most {settings.WEBHOOK_MAX_ENDPOINTS} active webhook endpoints each; disable one first",
-            code="webhook_endpoint_limit",
+            code=LicensingCode.WEBHOOK_ENDPOINT_LIMIT,
         )
     secret = "whsec_" + secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint(

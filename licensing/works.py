@@ -14,6 +14,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
 from config.errors import Conflict, Invalid
+from licensing.codes import LicensingCode
 from licensing.documents import (
     format_time,
 )
@@ -71,7 +72,7 @@ def _add_file(*, work: Work, file: WorkFileSpec, actor: Actor) -> WorkFile:
     if taken is not None:
         raise Conflict(
             "this media file is already registered to a work",
-            code="work_file_taken",
+            code=LicensingCode.WORK_FILE_TAKEN,
             detail={"sha256": sha256, "same_work": str(taken) == str(work.pk)},
         )
     try:
@@ -85,7 +86,9 @@ def _add_file(*, work: Work, file: WorkFileSpec, actor: Actor) -> WorkFile:
             )
     except IntegrityError:  # a concurrent claim on the same file won the race
         raise Conflict(
-            "this media file is already registered to a work", code="work_file_taken", detail={"sha256": sha256}
+            "this media file is already registered to a work",
+            code=LicensingCode.WORK_FILE_TAKEN,
+            detail={"sha256": sha256},
         ) from None
     audit_record(
         actor=actor,
@@ -188,7 +191,8 @@ def adaptation_grant_create(
     places = _clean_territories(territories)
     if not holder_can_adapt(work_id=work.pk, at=max(valid_from, clock.now()), territory=None):
         raise Conflict(
-            "the holder has declared no adaptation right on this work to grant", code="holder_lacks_adaptation_right"
+            "the holder has declared no adaptation right on this work to grant",
+            code=LicensingCode.HOLDER_LACKS_ADAPTATION_RIGHT,
         )
     with transaction.atomic():
         grant = AdaptationGrant.objects.create(
@@ -220,7 +224,7 @@ def adaptation_grant_revoke(*, grant: AdaptationGrant, reason: str, actor: Actor
     with transaction.atomic():
         grant = AdaptationGrant.objects.select_for_update().get(pk=grant.pk)
         if grant.revoked_at is not None:
-            raise Conflict("this grant is already revoked", code="already_revoked")
+            raise Conflict("this grant is already revoked", code=LicensingCode.ALREADY_REVOKED)
         grant.revoked_at = clock.now()
         grant.revoke_reason = reason.strip()[:500]
         grant.save(update_fields=["revoked_at", "revoke_reason"])

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from config.throttling import EnrolRateThrottle
 from config.uploads import upload_limit
+from likeness.codes import PhotoCode
 from likeness.models import Likeness
 from likeness.selectors import likeness_visible_to, likenesses_visible_to, owner_of
 from likeness.serializers import EnrolmentIn, LicensabilityIn, LikenessCreateIn, LikenessOut, OwnerRegisterIn, ReviewIn
@@ -77,7 +78,7 @@ class LikenessLicensabilityApi(APIView):
         return Response(LikenessOut(likeness).data)
 
 
-@upload_limit("LIKENESS_PHOTO_MAX_BYTES", max_files=5, too_large_code="image_too_large")
+@upload_limit("LIKENESS_PHOTO_MAX_BYTES", max_files=5, too_large_code=PhotoCode.IMAGE_TOO_LARGE)
 class LikenessEnrolmentApi(APIView):
     """Upload 1-5 photos of your own face (multipart field `photos`, repeated) to enrol a draft likeness.
 

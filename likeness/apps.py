@@ -14,3 +14,9 @@ class LikenessConfig(AppConfig):
         from likeness.selectors import owner_roles
 
         register_role_provider(owner_roles)
+
+        from config.errors import register_codes
+        from likeness.codes import LikenessCode, PhotoCode
+
+        register_codes("likeness", LikenessCode)
+        register_codes("likeness", PhotoCode)

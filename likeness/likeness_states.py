@@ -21,6 +21,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
 from config.errors import Conflict
+from likeness.codes import LikenessCode
 from likeness.models import Likeness, LikenessStatus
 
 ALLOWED: dict[LikenessStatus, frozenset[LikenessStatus]] = {
@@ -30,7 +31,7 @@ ALLOWED: dict[LikenessStatus, frozenset[LikenessStatus]] = {
     LikenessStatus.ERASED: frozenset(),
 }
 
-TRANSITION_REFUSED = "likeness_transition_refused"
+TRANSITION_REFUSED = LikenessCode.TRANSITION_REFUSED
 
 
 def likeness_transition(

@@ -28,6 +28,7 @@ from audit.services import audit_record
 from config import clock
 from config.errors import Conflict, Forbidden, Invalid, NotFound
 from likeness import crypto
+from likeness.codes import LikenessCode
 from likeness.engines import DetectedFace, get_engine
 from likeness.erasure import erasure_hooks
 from likeness.keystore import destroy_data_key, key_store, load_data_key
@@ -64,7 +65,7 @@ def owner_register(*, user: Any, display_name: str, actor: Actor) -> LikenessOwn
     display_name = _clean_name(display_name, "display_name")
     with transaction.atomic():
         if LikenessOwner.objects.filter(user=user).exists():
-            raise Conflict("this user is already a likeness owner", code="already_owner")
+            raise Conflict("this user is already a likeness owner", code=LikenessCode.ALREADY_OWNER)
         owner = LikenessOwner.objects.create(user=user, display_name=display_name, created_at=clock.now())
         audit_record(
             actor=actor,
@@ -80,7 +81,7 @@ def likeness_create(
 ) -> Likeness:
     """A new likeness in DRAFT. `licensable=False` registers a face only to protect it (consent registry)."""
     if owner is None:
-        raise Forbidden("only registered likeness owners may create likenesses", code="not_an_owner")
+        raise Forbidden("only registered likeness owners may create likenesses", code=LikenessCode.NOT_AN_OWNER)
     display_name = _clean_name(display_name, "display_name")
     now = clock.now()
     with transaction.atomic():
@@ -98,7 +99,7 @@ def likeness_set_licensable(*, likeness: Likeness, licensable: bool, actor: Acto
     with transaction.atomic():
         likeness = Likeness.objects.select_for_update().get(pk=likeness.pk)
         if likeness.status == LikenessStatus.ERASED:
-            raise Conflict("an erased likeness cannot change", code="likeness_erased")
+            raise Conflict("an erased likeness cannot change", code=LikenessCode.LIKENESS_ERASED)
         if likeness.licensable == licensable:
             return likeness
         likeness.licensable = licensable
@@ -131,7 +132,7 @@ def _check_photos(photos: list[PhotoUpload], engine_name: str | None) -> tuple[l
     if not MIN_PHOTOS <= len(photos) <= MAX_PHOTOS:
         raise Invalid(
             f"upload {MIN_PHOTOS} to {MAX_PHOTOS} photos of your face; got {len(photos)}",
-            code="photo_count",
+            code=LikenessCode.PHOTO_COUNT,
             detail={"count": len(photos), "min": MIN_PHOTOS, "max": MAX_PHOTOS},
         )
     engine = get_engine(engine_name)
@@ -150,7 +151,7 @@ def _check_photos(photos: list[PhotoUpload], engine_name: str | None) -> tuple[l
         i, j, _ = disagreements[0]
         raise Invalid(
             f"photos {i + 1} ({checked[i].name}) and {j + 1} ({checked[j].name}) do not show the same person",
-            code="photos_disagree",
+            code=LikenessCode.PHOTOS_DISAGREE,
             detail={"photos": [checked[i].name, checked[j].name], "indices": [i, j]},
         )
     return checked, engine
@@ -201,7 +202,7 @@ def likeness_check_enrollable(likeness: Likeness) -> None:
     if likeness.status != LikenessStatus.DRAFT:
         raise Conflict(
             f"only a draft likeness can be enrolled; this one is {likeness.status}",
-            code="not_a_draft",
+            code=LikenessCode.NOT_A_DRAFT,
             detail={"status": likeness.status},
         )
 
@@ -223,7 +224,7 @@ def likeness_enrol(
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ENROLMENT_LOCK_KEY])
             likeness = Likeness.objects.select_for_update().get(pk=likeness.pk)
             if likeness.status != LikenessStatus.DRAFT:
-                raise Conflict("only a draft likeness can be enrolled", code="not_a_draft")
+                raise Conflict("only a draft likeness can be enrolled", code=LikenessCode.NOT_A_DRAFT)
             matches = similar_likenesses(
                 engine=engine.name,
                 dim=engine.embedding_dim,
@@ -276,13 +277,15 @@ def likeness_review(*, likeness: Likeness, approve: bool, actor: Actor) -> Liken
     if not is_admin(actor):
         raise NotFound("no such likeness")
     if likeness.status != LikenessStatus.FROZEN:
-        raise Conflict("only a frozen likeness awaits review", code="not_frozen", detail={"status": likeness.status})
+        raise Conflict(
+            "only a frozen likeness awaits review", code=LikenessCode.NOT_FROZEN, detail={"status": likeness.status}
+        )
     if not approve:
         return likeness_erase(likeness=likeness, actor=actor, reason="rejected_in_review")
     with transaction.atomic():
         likeness = Likeness.objects.select_for_update().get(pk=likeness.pk)
         if likeness.status != LikenessStatus.FROZEN:
-            raise Conflict("only a frozen likeness awaits review", code="not_frozen")
+            raise Conflict("only a frozen likeness awaits review", code=LikenessCode.NOT_FROZEN)
         likeness_transition(
             likeness,
             to=LikenessStatus.ENROLLED,
@@ -308,7 +311,7 @@ def likeness_erase(*, likeness: Likeness, actor: Actor, reason: str = "owner_req
     with transaction.atomic():
         likeness = Likeness.objects.select_for_update().get(pk=likeness.pk)
         if likeness.status == LikenessStatus.ERASED:
-            raise Conflict("this likeness is already erased", code="likeness_erased")
+            raise Conflict("this likeness is already erased", code=LikenessCode.LIKENESS_ERASED)
         previous = likeness.status
         for hook in erasure_hooks():
             hook(likeness=likeness, actor=actor)
@@ -365,7 +368,7 @@ def likeness_identity_materials(
         if likeness.status != LikenessStatus.ENROLLED:
             raise Conflict(
                 f"the likeness is {likeness.status}; its identity cannot be used",
-                code=f"likeness_{likeness.status}",
+                code=LikenessCode(f"likeness_{likeness.status}"),
                 detail={"status": likeness.status},
             )
         key_row = LikenessKey.objects.get(likeness=likeness)

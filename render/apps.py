@@ -19,3 +19,8 @@ class RenderConfig(AppConfig):
         register()
         register_database_collector(RenderJobCollector())
         checks.register(check_key_files, checks.Tags.security)
+
+        from config.errors import register_codes
+        from render.codes import RenderCode
+
+        register_codes("render", RenderCode)

@@ -16,6 +16,8 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config.errors import Conflict, Forbidden, NotFound
 from licensing.models import License, LicenseStatus
+from licensing.refusals import RefusalReason
+from render.codes import RenderCode
 from render.models import JobStatus, RenderJob
 
 _DOWNLOAD_SALT = "render.download"
@@ -40,13 +42,13 @@ def _refuse_if_license_revoked(job: RenderJob, *, actor: Actor, actor_label: str
             data={"reason": "license_revoked", "license_id": str(job.license_id)},
             actor_label=actor_label,
         )
-    raise Conflict("the licence this output was made under has been revoked", code="license_revoked")
+    raise Conflict("the licence this output was made under has been revoked", code=RefusalReason.LICENSE_REVOKED)
 
 
 def render_job_download_url(*, job: RenderJob, actor: Actor, request_base: str) -> str:
     """A short-lived link to the output: presigned on S3, signed by us on local storage. Audited."""
     if job.status != JobStatus.COMPLETED or not job.output_name:
-        raise Conflict("the job has no output to download", code="no_output")
+        raise Conflict("the job has no output to download", code=RenderCode.NO_OUTPUT)
     _refuse_if_license_revoked(job, actor=actor)
     with transaction.atomic():
         audit_record(
@@ -62,11 +64,11 @@ def render_job_file_for_token(*, job_id: uuid.UUID, token: str) -> RenderJob:
     try:
         signed_id = TimestampSigner(salt=_DOWNLOAD_SALT).unsign(token, max_age=settings.DOWNLOAD_LINK_SECONDS)
     except SignatureExpired:
-        raise Forbidden("the download link has expired", code="link_expired") from None
+        raise Forbidden("the download link has expired", code=RenderCode.LINK_EXPIRED) from None
     except BadSignature:
-        raise Forbidden("the download link is not valid", code="link_invalid") from None
+        raise Forbidden("the download link is not valid", code=RenderCode.LINK_INVALID) from None
     if signed_id != str(job_id):
-        raise Forbidden("the download link is not valid", code="link_invalid")
+        raise Forbidden("the download link is not valid", code=RenderCode.LINK_INVALID)
     job = RenderJob.objects.filter(pk=job_id, status=JobStatus.COMPLETED).first()
     if job is None:
         raise NotFound("no such output")

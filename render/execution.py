@@ -29,13 +29,14 @@ from django.db import DatabaseError, connection, transaction
 
 from audit.actions import AuditAction
 from config import clock
-from config.errors import DomainError, database_is_unreachable
+from config.errors import DomainError, ErrorCode, database_is_unreachable
 from config.storage import storage_call, storage_delete_quietly, storage_failure, storage_save
 from licensing.gate import license_authorize, license_release_use
 from licensing.refusals import RefusalReason
 from likeness.engines.base import SwapSource, get_engine
 from likeness.services import likeness_identity_materials
 from render import pipeline, provenance
+from render.codes import RenderCode
 from render.job_states import render_job_transition
 from render.media import MediaRejected
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
@@ -217,7 +218,7 @@ def _finish(job: RenderJob, *, status: JobStatus, code: str = "", message: str =
 
 def fail_worker_lost(locked: RenderJob) -> None:
     message = f"the worker died during attempt {locked.attempts}"
-    _end_locked(locked, status=JobStatus.FAILED, code="worker_lost", message=message)
+    _end_locked(locked, status=JobStatus.FAILED, code=RenderCode.WORKER_LOST, message=message)
 
 
 def _end_locked(locked: RenderJob, *, status: JobStatus, code: str, message: str = "") -> None:
@@ -343,7 +344,7 @@ def render_job_execute(job_id: uuid.UUID | str) -> float | None:
             if outage is not None and outage.code in _OUTAGE_CODES:
                 return _requeue(job, code=outage.code)
             logger.exception("render job %s failed", job.pk)
-            _finish(job, status=JobStatus.FAILED, code="internal_error", message=type(exc).__name__)
+            _finish(job, status=JobStatus.FAILED, code=ErrorCode.INTERNAL_ERROR, message=type(exc).__name__)
     return None
 
 
@@ -390,7 +391,7 @@ def _after_database_outage(job: RenderJob) -> float:
     task's retry, which comes after the lease) takes it over."""
     connection.close()
     try:
-        delay = _requeue(job, code="database_unavailable")
+        delay = _requeue(job, code=ErrorCode.DATABASE_UNAVAILABLE)
     except DatabaseError as exc:
         logger.warning("render job %s: the database is still unreachable (%s)", job.pk, type(exc).__name__)
         connection.close()

@@ -19,6 +19,7 @@ from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config.errors import Conflict
+from render.codes import RenderCode
 from render.models import JobStatus, RenderJob
 
 ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {
@@ -41,7 +42,7 @@ ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.CANCELLED: frozenset(),
 }
 
-TRANSITION_REFUSED = "render_job_transition_refused"
+TRANSITION_REFUSED = RenderCode.TRANSITION_REFUSED
 
 
 def render_job_transition(

@@ -15,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO
 
+from config.codes import MediaCode
 from config.errors import Invalid
 from config.uploads import sniff_format
 
@@ -91,11 +92,11 @@ def probe_media(
     if size > limits.max_bytes:
         raise MediaRejected(
             f"{name} is {size} bytes; the limit is {limits.max_bytes}",
-            code="media_too_large",
+            code=MediaCode.MEDIA_TOO_LARGE,
             detail={"file": name, "size_bytes": size, "max_bytes": limits.max_bytes},
         )
     if size == 0:
-        raise MediaRejected(f"{name} is empty", code="media_unreadable", detail={"file": name})
+        raise MediaRejected(f"{name} is empty", code=MediaCode.MEDIA_UNREADABLE, detail={"file": name})
     with path.open("rb") as handle:
         kind = sniff_format(handle.read(16))
         sha = file_sha256(handle)
@@ -103,7 +104,7 @@ def probe_media(
         names = [_FORMAT_NAMES[f] for f in _FORMAT_NAMES if f in formats]
         raise MediaRejected(
             f"{name} is not a {', '.join(names[:-1])} or {names[-1]} file",
-            code="media_unsupported_type",
+            code=MediaCode.MEDIA_UNSUPPORTED_TYPE,
             detail={"file": name, **({"format": kind} if kind else {})},
         )
     if kind in VIDEO_FORMATS:
@@ -114,7 +115,7 @@ def probe_media(
 def _too_many_pixels(name: str, width: int, height: int, limits: MediaLimits) -> MediaRejected:
     return MediaRejected(
         f"{name} is {width}x{height} pixels; the limit is {limits.max_pixels} pixels",
-        code="media_too_many_pixels",
+        code=MediaCode.MEDIA_TOO_MANY_PIXELS,
         detail={"file": name, "width": width, "height": height, "max_pixels": limits.max_pixels},
     )
 
@@ -138,12 +139,12 @@ def _probe_image(
         # Pillow refuses absurd headers itself, before our own (lower) limit is even asked.
         raise MediaRejected(
             f"{name} declares more than {limits.max_pixels} pixels",
-            code="media_too_many_pixels",
+            code=MediaCode.MEDIA_TOO_MANY_PIXELS,
             detail={"file": name, "max_pixels": limits.max_pixels},
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise MediaRejected(
-            f"{name} could not be decoded: {exc}", code="media_unreadable", detail={"file": name}
+            f"{name} could not be decoded: {exc}", code=MediaCode.MEDIA_UNREADABLE, detail={"file": name}
         ) from None
     return MediaInfo(
         kind="image", format=kind, width=width, height=height, size_bytes=size, sha256=sha, frame_count=frames
@@ -156,7 +157,9 @@ def _probe_video(path: Path, *, limits: MediaLimits, name: str, size: int, sha: 
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
-                raise MediaRejected(f"{name} has no video stream", code="media_unreadable", detail={"file": name})
+                raise MediaRejected(
+                    f"{name} has no video stream", code=MediaCode.MEDIA_UNREADABLE, detail={"file": name}
+                )
             stream = container.streams.video[0]
             codec = stream.codec_context.name
             width, height = stream.codec_context.width, stream.codec_context.height
@@ -172,24 +175,26 @@ def _probe_video(path: Path, *, limits: MediaLimits, name: str, size: int, sha: 
         raise
     except (av.error.FFmpegError, ValueError, OSError) as exc:
         raise MediaRejected(
-            f"{name} could not be read as video: {exc}", code="media_unreadable", detail={"file": name}
+            f"{name} could not be read as video: {exc}", code=MediaCode.MEDIA_UNREADABLE, detail={"file": name}
         ) from None
     if codec not in VIDEO_CODECS:
         raise MediaRejected(
-            f"{name} uses video codec {codec!r}", code="media_unsupported_type", detail={"file": name, "codec": codec}
+            f"{name} uses video codec {codec!r}",
+            code=MediaCode.MEDIA_UNSUPPORTED_TYPE,
+            detail={"file": name, "codec": codec},
         )
     if width * height > limits.max_pixels or width <= 0 or height <= 0:
         raise _too_many_pixels(name, width, height, limits)
     if fps <= 0 or fps > limits.max_fps:
         raise MediaRejected(
             f"{name} runs at {fps:.2f} frames/s; the limit is {limits.max_fps}",
-            code="video_frame_rate_too_high",
+            code=MediaCode.VIDEO_FRAME_RATE_TOO_HIGH,
             detail={"file": name, "fps": fps},
         )
     if duration <= 0 or duration > limits.max_video_seconds:
         raise MediaRejected(
             f"{name} lasts {duration:.1f} s; the limit is {limits.max_video_seconds} s",
-            code="video_too_long",
+            code=MediaCode.VIDEO_TOO_LONG,
             detail={"file": name, "duration_seconds": duration},
         )
     return MediaInfo(

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from config import clock
+from render.codes import RenderCode
 from render.execution import fail_worker_lost, requeue_locked
 from render.models import JobStatus, RenderJob
 from render.submission import enqueue_job
@@ -61,7 +62,7 @@ def render_jobs_reap() -> ReapReport:
                 fail_worker_lost(job)
                 failed.append(str(job.pk))
                 continue
-            requeue_locked(job, code="worker_lost", retry_at=None)
+            requeue_locked(job, code=RenderCode.WORKER_LOST, retry_at=None)
             requeued.append(str(job.pk))
     redispatch_before = now - timedelta(seconds=settings.RENDER_REDISPATCH_SECONDS)
     waiting = RenderJob.objects.filter(status=JobStatus.QUEUED).filter(

@@ -18,10 +18,12 @@ from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
+from config.codes import MediaCode
 from config.errors import Conflict, Forbidden, Invalid, NotFound
 from config.storage import storage_call, storage_save
 from licensing.models import License, Organisation, OrganisationKind
 from licensing.refusals import RefusalReason
+from render.codes import RenderCode
 from render.job_states import render_job_transition
 from render.limits import media_limits
 from render.media import MediaInfo, MediaRejected, probe_media
@@ -42,19 +44,19 @@ def _studio_for(user: Any, studio_id: uuid.UUID | None) -> Organisation:
         return studio
     found = list(studios[:2])
     if not found:
-        raise Forbidden("only studio members may submit renders", code="not_a_studio_member")
+        raise Forbidden("only studio members may submit renders", code=RenderCode.NOT_A_STUDIO_MEMBER)
     if len(found) > 1:
-        raise Invalid("you belong to several studios; name one with studio_id", code="studio_required")
+        raise Invalid("you belong to several studios; name one with studio_id", code=RenderCode.STUDIO_REQUIRED)
     return found[0]
 
 
-def _store_upload(upload: UploadedFile, *, name: str) -> tuple[Path, MediaInfo]:
+def _store_upload(upload: UploadedFile[bytes], *, name: str) -> tuple[Path, MediaInfo]:
     """Copy the upload to a private temporary file and probe it; nothing is stored if it is refused."""
     size = upload.size or 0
     if size > settings.RENDER_MAX_UPLOAD_BYTES:
         raise MediaRejected(
             f"{name} is {size} bytes; the limit is {settings.RENDER_MAX_UPLOAD_BYTES}",
-            code="media_too_large",
+            code=MediaCode.MEDIA_TOO_LARGE,
             detail={"file": name, "size_bytes": size},
         )
     handle = tempfile.NamedTemporaryFile(prefix="upload-", delete=False)
@@ -73,7 +75,7 @@ def render_job_submit(
     *,
     user: Any,
     license_id: uuid.UUID,
-    upload: UploadedFile,
+    upload: UploadedFile[bytes],
     purpose: str,
     territory: str,
     face_selection: FaceSelection = FaceSelection.LARGEST,
@@ -83,7 +85,7 @@ def render_job_submit(
     """Store the target file and a QUEUED job; the worker runs the gate. Bad media is refused here."""
     studio = _studio_for(user, studio_id)
     if face_selection == FaceSelection.INDEX and face_index is None:
-        raise Invalid("face_index is required when faces=index", code="face_index_required")
+        raise Invalid("face_index is required when faces=index", code=RenderCode.FACE_INDEX_REQUIRED)
     name = upload.name or "upload"
     path, info = _store_upload(upload, name=name)
     try:
@@ -160,7 +162,7 @@ def render_job_cancel(*, job: RenderJob, actor: Actor) -> RenderJob:
     with transaction.atomic():
         job = RenderJob.objects.select_for_update().get(pk=job.pk)
         if job.status in TERMINAL_STATUSES:
-            raise Conflict(f"the job is already {job.status}", code="job_finished")
+            raise Conflict(f"the job is already {job.status}", code=RenderCode.JOB_FINISHED)
         render_job_transition(
             job,
             to=JobStatus.CANCELLED,

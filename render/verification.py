@@ -24,6 +24,7 @@ from django.conf import settings
 from rest_framework import status
 
 from config import clock
+from config.codes import MediaCode
 from config.errors import DomainError
 from licensing.selectors import license_effective_status
 from render.c2pa_manifest import ManifestReport, read_manifest
@@ -129,7 +130,7 @@ def _scales(pixels: int, *, native: float, budget: VerifyBudget) -> list[float]:
 def _too_many_pixels(info: MediaInfo, limit: int) -> MediaRejected:
     return MediaRejected(
         f"the file is {info.width}x{info.height} pixels; verification reads at most {limit} pixels",
-        code="media_too_many_pixels",
+        code=MediaCode.MEDIA_TOO_MANY_PIXELS,
         detail={"width": info.width, "height": info.height, "max_pixels": limit},
     )
 
@@ -162,7 +163,7 @@ def _image_luma(path: Path, info: MediaInfo, budget: VerifyBudget) -> tuple[np.n
     except MediaRejected:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise MediaRejected(f"the file could not be decoded: {exc}", code="media_unreadable") from None
+        raise MediaRejected(f"the file could not be decoded: {exc}", code=MediaCode.MEDIA_UNREADABLE) from None
 
 
 def _frame_indices(count: int, wanted: int) -> list[int]:
@@ -232,7 +233,7 @@ def _decode(path: Path, info: MediaInfo, budget: VerifyBudget) -> dict[str, Any]
                 accumulator.add_luma(luma, check=deadline.check)
         except (OSError, ValueError, SyntaxError) as exc:
             if accumulator.frames == 0:
-                raise MediaRejected(f"the GIF could not be decoded: {exc}", code="media_unreadable") from None
+                raise MediaRejected(f"the GIF could not be decoded: {exc}", code=MediaCode.MEDIA_UNREADABLE) from None
     elif info.kind == "image":
         luma, shrink = _image_luma(path, info, budget)
         deadline.check()
@@ -256,7 +257,7 @@ def _decode(path: Path, info: MediaInfo, budget: VerifyBudget) -> dict[str, Any]
         except (av.error.FFmpegError, ValueError, OSError) as exc:
             # A body damaged past its headers: what was read before the damage still counts.
             if accumulator.frames == 0:
-                raise MediaRejected(f"the video could not be decoded: {exc}", code="media_unreadable") from None
+                raise MediaRejected(f"the video could not be decoded: {exc}", code=MediaCode.MEDIA_UNREADABLE) from None
     result = accumulator.result()
     return {
         "found": result.found,
@@ -346,7 +347,7 @@ def verify_media_upload(data_chunks: Any, *, size: int, limits: MediaLimits, suf
     if size > limits.max_bytes:
         raise MediaRejected(
             f"the file is {size} bytes; the limit is {limits.max_bytes}",
-            code="media_too_large",
+            code=MediaCode.MEDIA_TOO_LARGE,
             detail={"size_bytes": size, "max_bytes": limits.max_bytes},
         )
     with tempfile.NamedTemporaryFile(prefix="verify-", suffix=suffix) as handle:

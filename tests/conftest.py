@@ -81,6 +81,12 @@ def committed_db(transactional_db: None) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def audit_entries_inside_transactions(settings: Any) -> None:
+    """A service that writes its audit entry outside its own atomic block fails the test (audit.services)."""
+    settings.AUDIT_REQUIRE_TRANSACTION = True
+
+
+@pytest.fixture(autouse=True)
 def isolated_media(settings: Any, tmp_path: Path) -> Path:
     """Each test gets its own media storage, so files (checkpoints, uploads) never leak between tests."""
     media = tmp_path / "media"

@@ -45,6 +45,7 @@ def test_the_schema_declares_the_token_scheme_and_every_operation_uses_it_or_non
 
 def test_the_schema_declares_the_error_body_and_every_registered_code():
     from config.errors import ErrorCode
+    from licensing.codes import LicensingCode
     from licensing.refusals import RefusalReason
 
     schema = Client().get("/api/v1/schema/", {"format": "json"}).json()
@@ -53,7 +54,8 @@ def test_the_schema_declares_the_error_body_and_every_registered_code():
     known = set(error["properties"]["code"]["x-known-codes"])
     assert {str(code) for code in ErrorCode} <= known
     assert {str(code) for code in RefusalReason} <= known
-    assert schema["components"]["schemas"]["LicensingCode"]["enum"] == [str(code) for code in RefusalReason]
+    licensing = [str(code) for code in RefusalReason] + [str(code) for code in LicensingCode]
+    assert schema["components"]["schemas"]["LicensingCode"]["enum"] == licensing
     revoke = schema["paths"]["/api/v1/licenses/{license_id}/revoke/"]["post"]["responses"]
     for status_code in ("400", "401", "403", "404", "409", "429"):
         assert revoke[status_code]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}

@@ -46,7 +46,7 @@ def start_of_day(value: date) -> datetime:
     return datetime.combine(value, time(0, 0), tzinfo=UTC)
 
 
-def sha256_of(upload: UploadedFile) -> str:
+def sha256_of(upload: UploadedFile[bytes]) -> str:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

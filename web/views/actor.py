@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from config.errors import DomainError
 from config.throttling import EnrolRateThrottle, page_allowed
 from config.uploads import upload_limit
+from likeness.codes import PhotoCode
 from likeness.selectors import likeness_visible_to, owner_of
 from likeness.services import (
     PhotoUpload,
@@ -63,7 +64,7 @@ def likeness_detail(request: HttpRequest, likeness_id: uuid.UUID) -> HttpRespons
     return _likeness_page(request, likeness_id)
 
 
-@upload_limit("LIKENESS_PHOTO_MAX_BYTES", max_files=5, too_large_code="image_too_large")
+@upload_limit("LIKENESS_PHOTO_MAX_BYTES", max_files=5, too_large_code=PhotoCode.IMAGE_TOO_LARGE)
 @page
 @require_POST
 def likeness_enrol_photos(request: HttpRequest, likeness_id: uuid.UUID) -> HttpResponse:
