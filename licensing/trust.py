@@ -127,29 +127,36 @@ def certified_owner(
     """The owner id the certificate binds `kid` and `public_key` to, or None if it does not verify."""
     if not certificate or not signature:
         return None
+    signer = platform_keys.get(_signer_kid(certificate))
+    if signer is None:
+        return None
+    return _certified_owner(kid, public_key, certificate, signature, signer)
+
+
+@lru_cache(maxsize=4096)
+def _signer_kid(certificate: str) -> str:
     try:
-        record = parse(certificate)
+        return str(parse(certificate).get("platform_key_id", ""))
     except ValueError:
-        return None
-    if canonical(record) != certificate.encode() or record.get("type") != OWNER_KEY_CERTIFICATE_TYPE:
-        return None
-    signer = platform_keys.get(str(record.get("platform_key_id", "")))
+        return ""
+
+
+@lru_cache(maxsize=4096)
+def _certified_owner(kid: str, public_key: bytes, certificate: str, signature: str, signer: bytes) -> str | None:
+    # Pure in its arguments (the signer's key is one of them), so a cached verdict is always right;
+    # whether that signer is pinned is asked afresh by the caller.
+    record = parse(certificate)
     if (
-        signer is None
+        canonical(record) != certificate.encode()
+        or record.get("type") != OWNER_KEY_CERTIFICATE_TYPE
         or record.get("kid") != kid
         or record.get("public_key") != b64url(public_key)
         or not isinstance(record.get("owner_id"), str)
-        or not _certificate_verifies(certificate, signature, signer)
+        or not verify(signer, signature, certificate.encode())
     ):
         return None
     owner_id: str = record["owner_id"]
     return owner_id
-
-
-@lru_cache(maxsize=4096)
-def _certificate_verifies(certificate: str, signature: str, signer: bytes) -> bool:
-    # Pure in its arguments (the signer's key is one of them), so a cached verdict is always right.
-    return verify(signer, signature, certificate.encode())
 
 
 @dataclass(frozen=True)
