@@ -75,7 +75,22 @@ This zip proves what the platform's audit trail records about one subject ({subj
    hash chain (prev_hash is hex in bundle.json; decode it to 32 bytes first).
 4. Or run `python manage.py verify_evidence bundle.zip [--public-key KEY.pem]` from the platform's
    source, which does all of the above without a database.
+
+## Compare with the keys the platform publishes
+A bundle carries its own keys, which prove only that it is self-consistent. The platform publishes
+its trust roots, without an account, listed at {base}/.well-known/ :
+- licence keys (JWKS): {base}/.well-known/jwks.json : every `kid` and `x` in a licence
+  document's `keys` must appear there (only pinned platform keys and certified owner keys do);
+- audit keys: {base}/.well-known/audit-keys.json : `checkpoint/public_key.pem` must be one of them;
+- C2PA trust anchors (PEM): {base}/.well-known/c2pa-trust-anchors.pem : give it to any C2PA reader
+  as its trust anchors and a rendered output's manifest reads as trusted.
 """
+
+
+def _public_base() -> str:
+    from django.conf import settings
+
+    return str(settings.PUBLIC_BASE_URL).rstrip("/")
 
 
 def _subject_entries(target_type: str, target_id: str, extra: list[tuple[str, str]]) -> list[AuditEntry]:
@@ -137,7 +152,7 @@ def build_bundle(
             public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
         )
         archive.writestr("bundle.json", json.dumps(body, indent=2, sort_keys=True))
-        archive.writestr("README.md", README.format(subject=f"{target_type} {target_id}"))
+        archive.writestr("README.md", README.format(subject=f"{target_type} {target_id}", base=_public_base()))
     return buffer.getvalue()
 
 

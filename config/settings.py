@@ -296,9 +296,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Licensing: the platform's licence-signing key (Ed25519, PKCS#8 PEM), separate from the audit key.
-# Every key ever used is remembered (licensing.PlatformKey) and published, so replacing the file
-# rotates the key without invalidating documents signed under the old one.
+# The keys licences verify under are pinned from configuration, never the database: this file's key
+# and the retired public keys (one JWK file each) in LICENSE_PUBLIC_KEYS_DIR, which `keys rotate
+# license` writes before it replaces the file. Mount that folder read-only next to the key file.
 LICENSE_SIGNING_KEY_FILE = Path(env_str("LICENSE_SIGNING_KEY_FILE", str(DATA_DIR / "license-signing-key.pem")))
+LICENSE_PUBLIC_KEYS_DIR = Path(env_str("LICENSE_PUBLIC_KEYS_DIR", str(DATA_DIR / "license-public-keys")))
 LICENSE_SIGNING_KEY_GENERATE = env_bool("LICENSE_SIGNING_KEY_GENERATE", not PRODUCTION)
 # 32 random bytes (base64) that encrypt custodial owner keys and webhook secrets at rest (AES-GCM).
 LICENSE_KEY_ENCRYPTION_KEY_FILE = Path(

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config.health import healthz, readyz
 from config.metrics import metrics
 from licensing.api import JwksApi
+from render.well_known import C2paTrustAnchorsApi, TrustRootsApi
 from web.signin import limited_admin_login
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -23,7 +24,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),
+    path(".well-known/", TrustRootsApi.as_view(), name="trust-roots"),
     path(".well-known/jwks.json", JwksApi.as_view(), name="jwks"),
+    path(".well-known/c2pa-trust-anchors.pem", C2paTrustAnchorsApi.as_view(), name="c2pa-trust-anchors"),
     path(".well-known/", include("audit.well_known_urls")),
     path("api/v1/", include(api_v1)),
     path("admin/login/", limited_admin_login(admin.site.login), name="admin-login-limited"),

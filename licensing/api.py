@@ -402,7 +402,8 @@ class LicenseStatusApi(APIView):
 
 
 class JwksApi(APIView):
-    """Public: the platform's and owners' Ed25519 public keys (RFC 7517/8037), retired ones included."""
+    """Public: the Ed25519 keys licences verify under (RFC 7517/8037), retired ones included: the
+    platform keys pinned in configuration and the owner keys the platform certified (licensing/trust.py)."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]

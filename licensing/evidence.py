@@ -1,5 +1,10 @@
-"""A licence as evidence: its signed document, both signatures, the keys that made them, and (if
-revoked) the signed revocation, checkable offline with no database (see audit/evidence.py)."""
+"""A licence as evidence: its signed document, both signatures, the keys that made them, the
+platform's certificate of the owner key, and (if revoked) the signed revocation, checkable offline
+with no database (see audit/evidence.py).
+
+Only trusted keys go in (licensing/trust.py): pinned platform keys and a certified owner key. A key
+row inserted by hand is left out, so a licence signed with it does not verify from its bundle. The
+bundle's keys prove it consistent; compare their kids and values with /.well-known/jwks.json."""
 
 from __future__ import annotations
 
@@ -15,7 +20,9 @@ from licensing.documents import (
     parse,
     verify,
 )
-from licensing.models import License, OwnerKey, PlatformKey
+from licensing.models import License, OwnerKey
+from licensing.refusals import RefusalReason
+from licensing.trust import certified_owner, pinned_platform_keys, trusted_owner_key
 
 DOCUMENT_KIND = "license"
 
@@ -26,8 +33,16 @@ def license_evidence_document(license: License) -> dict[str, Any]:
         # The revocation is signed with the platform key current when it was revoked, which after a
         # rotation is not the one that countersigned: without it, genuine evidence read as forged.
         kids.add(str(parse(license.revocation).get("platform_key_id", "")))
-    keys = [jwk(public_key=bytes(k.public_key), kid=k.kid) for k in OwnerKey.objects.filter(kid__in=kids)]
-    keys += [jwk(public_key=bytes(k.public_key), kid=k.kid) for k in PlatformKey.objects.filter(kid__in=kids)]
+    owner = trusted_owner_key(license.owner_key_id)
+    certificate = None
+    keys = []
+    if not isinstance(owner, RefusalReason):
+        record, signature = OwnerKey.objects.values_list("certificate", "certificate_signature").get(kid=owner.kid)
+        certificate = {"record": record, "signature": signature}
+        kids.add(str(parse(record).get("platform_key_id", "")))
+        keys.append(jwk(public_key=owner.public_key, kid=owner.kid))
+    pinned = pinned_platform_keys()
+    keys += [jwk(public_key=pinned[kid], kid=kid) for kid in sorted(kids) if kid in pinned]
     return {
         "license_id": str(license.pk),
         "document": license.document,
@@ -37,10 +52,14 @@ def license_evidence_document(license: License) -> dict[str, Any]:
         "platform_signature": license.platform_signature,
         "revocation": license.revocation or None,
         "revocation_signature": license.revocation_signature or None,
+        "owner_key_certificate": certificate,
         "keys": keys,
         "how_to_verify": (
             "owner_signature = Ed25519(owner key, document bytes as given); platform_signature = "
-            "Ed25519(platform key, RFC 8785 of {document, owner_signature, platform_key_id}); keys are JWKs (OKP)"
+            "Ed25519(platform key, RFC 8785 of {document, owner_signature, platform_key_id}); "
+            "owner_key_certificate.signature = Ed25519(platform key named in the record, record bytes), and the "
+            "record names the owner key's kid and public_key; keys are JWKs (OKP): compare them with the "
+            "platform's /.well-known/jwks.json"
         ),
     }
 
@@ -64,6 +83,16 @@ def check_license_evidence(evidence: Any) -> list[str]:
         owner = keys.get(evidence["owner_key_id"])
         if owner is None or not verify(owner, evidence["owner_signature"], data):
             problems.append("the owner's signature does not verify")
+        certificate = evidence.get("owner_key_certificate") or {}
+        platform_keys = {kid: raw for kid, raw in keys.items() if kid.startswith("platform-")}
+        if owner is None or not certified_owner(
+            kid=evidence["owner_key_id"],
+            public_key=owner,
+            certificate=certificate.get("record") or "",
+            signature=certificate.get("signature") or "",
+            platform_keys=platform_keys,
+        ):
+            problems.append("the owner's key carries no platform certification that verifies")
         platform = keys.get(evidence["platform_key_id"])
         payload = countersign_payload(
             document=document, owner_signature=evidence["owner_signature"], platform_key_id=evidence["platform_key_id"]

@@ -30,7 +30,7 @@ from licensing.selectors import (
     adaptation_in_force,
     gate_facts,
 )
-from licensing.signing_keys import public_key_of_owner_key, public_key_of_platform_key
+from licensing.trust import TrustedOwnerKey, owner_key_trust, pinned_platform_keys, revocation_on_record
 from licensing.verification import SignedLicense, VerifiedDocument, verify_signed
 from likeness.models import LikenessStatus
 
@@ -69,12 +69,45 @@ _LIKENESS_REFUSALS = {
 }
 
 
+def _trust_check(facts: GateFacts) -> RefusalReason | TrustedOwnerKey:
+    """The licence's state and keys as the signed records say, whatever the columns say.
+
+    A signed revocation of this version is final; the owner key must carry the platform's
+    certification (that it belongs to the likeness's owner is checked with the document, below);
+    the countersigning key must be pinned. Passed: the trusted owner key.
+    """
+    pinned = pinned_platform_keys()
+    if facts.revocation and revocation_on_record(
+        license_id=facts.license_id,
+        version=facts.version,
+        revocation=facts.revocation,
+        signature=facts.revocation_signature,
+        platform_keys=pinned,
+    ):
+        return RefusalReason.REVOCATION_ON_RECORD
+    owner = owner_key_trust(
+        kid=facts.owner_key_id,
+        public_key=facts.owner_public_key,
+        certificate=facts.owner_key_certificate,
+        signature=facts.owner_key_certificate_signature,
+    )
+    if isinstance(owner, RefusalReason):
+        return owner
+    if facts.platform_key_id and facts.platform_key_id not in pinned:  # none at all: no countersignature
+        return RefusalReason.PLATFORM_KEY_NOT_PINNED
+    return owner
+
+
 def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons are reported
     facts: GateFacts, *, studio_id: str, request: RenderRequest
 ) -> tuple[RefusalReason | None, VerifiedDocument | None, str | None]:
     """Everything but the quota. Order matters only for which reason is reported first."""
     if (refusal := _STATUS_REFUSALS.get(LicenseStatus(facts.status))) is not None:
         return refusal, None, None
+    owner = _trust_check(facts)
+    if isinstance(owner, RefusalReason):
+        return owner, None, None
+    pinned = pinned_platform_keys()
     verified = verify_signed(
         SignedLicense(
             license_id=facts.license_id,
@@ -85,8 +118,8 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
             platform_key_id=facts.platform_key_id,
             platform_signature=facts.platform_signature,
         ),
-        owner_key=public_key_of_owner_key,
-        platform_key=public_key_of_platform_key,
+        owner_key={owner.kid: owner.public_key}.get,
+        platform_key=pinned.get,
     )
     if isinstance(verified, RefusalReason):
         return verified, None, None
@@ -100,6 +133,9 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
         or document["licensee"].get("organisation_id") != facts.licensee_id
     ):
         return RefusalReason.DOCUMENT_MISMATCH, None, None
+    # A certified key signs only for the owner it was certified to: another owner's key is not theirs.
+    if owner.owner_id != facts.likeness_owner_id:
+        return RefusalReason.KEY_NOT_CERTIFIED, None, None
     # The licensee is checked before the likeness's state: a studio that is no party to the licence
     # must not learn that the likeness is frozen for review or erased (found by the permission matrix).
     if facts.licensee_id != studio_id:

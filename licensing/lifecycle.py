@@ -372,6 +372,6 @@ def license_status_statement(*, license: License) -> dict[str, Any]:
         platform_key_id=platform_kid,
     )
     body: dict[str, Any] = {"statement": statement, "signature": sign(platform_key, canonical(statement))}
-    if license.status == LicenseStatus.REVOKED:
+    if effective.status == LicenseStatus.REVOKED and license.revocation:
         body["revocation"] = {"record": parse(license.revocation), "signature": license.revocation_signature}
     return body

@@ -145,7 +145,10 @@ class KeyCustody(models.TextChoices):
 
 class OwnerKey(models.Model):
     """A likeness owner's Ed25519 key. Keys rotate: a retired key stays published so that documents
-    signed under it keep verifying, but signs nothing new."""
+    signed under it keep verifying, but signs nothing new.
+
+    `certificate` is the platform's signed key-registration record (licensing/trust.py): without one
+    that verifies under a pinned platform key, the row is trusted nowhere (gate, JWKS, evidence)."""
 
     kid = models.CharField(max_length=40, primary_key=True)
     owner = models.ForeignKey("likeness.LikenessOwner", on_delete=models.PROTECT, related_name="signing_keys")
@@ -154,6 +157,8 @@ class OwnerKey(models.Model):
     encrypted_private_key = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField()
     retired_at = models.DateTimeField(null=True, blank=True)
+    certificate = models.TextField(blank=True, default="", help_text="RFC 8785 key-registration record")
+    certificate_signature = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         ordering = ["created_at"]
@@ -168,7 +173,8 @@ class OwnerKey(models.Model):
 
 
 class PlatformKey(models.Model):
-    """Every platform licence-signing key ever used, kept so old documents verify after rotation."""
+    """Every platform licence-signing key ever used: a history, never a source of trust (the keys
+    signatures verify under are pinned from configuration, licensing/trust.py)."""
 
     kid = models.CharField(max_length=40, primary_key=True)
     public_key = models.BinaryField()

@@ -31,3 +31,6 @@ class RefusalReason(models.TextChoices):
     MEDIA_TYPE_NOT_PERMITTED = "media_type_not_permitted", _("The media type is not permitted by the licence")
     TERRITORY_NOT_PERMITTED = "territory_not_permitted", _("The territory is not permitted")
     DURATION_EXCEEDED = "duration_exceeded", _("The output is longer than the licence allows")
+    KEY_NOT_CERTIFIED = "key_not_certified", _("The owner's key carries no valid platform certification")
+    PLATFORM_KEY_NOT_PINNED = "platform_key_not_pinned", _("The countersigning key is not one the platform pins")
+    REVOCATION_ON_RECORD = "revocation_on_record", _("A signed revocation of the licence is on record")

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from accounts.roles import Role
 from audit.access import is_admin
 from config.errors import NotFound
-from licensing.documents import jwk
+from licensing.documents import jwk, parse, parse_time
 from licensing.models import (
     AdaptationGrant,
     License,
@@ -23,7 +23,6 @@ from licensing.models import (
     Organisation,
     OrganisationKind,
     OwnerKey,
-    PlatformKey,
     RightKind,
     WebhookDelivery,
     WebhookEndpoint,
@@ -33,6 +32,7 @@ from licensing.models import (
 )
 from licensing.refusals import RefusalReason
 from licensing.scope import covers_territory
+from licensing.trust import certified_owner, pinned_platform_keys, revocation_on_record
 from likeness.models import LikenessOwner
 
 _KIND_ROLES = {OrganisationKind.STUDIO: Role.STUDIO_MEMBER, OrganisationKind.RIGHTS_HOLDER: Role.RIGHTS_HOLDER_MEMBER}
@@ -188,7 +188,17 @@ class EffectiveStatus:
 
 
 def license_effective_status(license: License, *, at: datetime) -> EffectiveStatus:
-    """The status as of `at`: an active licence past its term reads expired even before the sweep runs."""
+    """The status as of `at`: an active licence past its term reads expired even before the sweep runs,
+    and a licence with a signed revocation on record reads revoked whatever its `status` column says."""
+    if license.status != LicenseStatus.REVOKED and revocation_on_record(
+        license_id=str(license.pk),
+        version=license.version,
+        revocation=license.revocation,
+        signature=license.revocation_signature,
+        platform_keys=pinned_platform_keys(),
+    ):
+        record = parse(license.revocation)
+        return EffectiveStatus(LicenseStatus.REVOKED.value, parse_time(record["revoked_at"]), record.get("reason"))
     if license.status == LicenseStatus.ACTIVE and at >= license.valid_until:
         return EffectiveStatus(LicenseStatus.EXPIRED.value, license.valid_until, None)
     reason = {
@@ -208,9 +218,20 @@ def owner_keys_of(owner: LikenessOwner) -> QuerySet[OwnerKey]:
 
 
 def public_key_set() -> list[dict[str, Any]]:
-    """Every platform licence key and every owner key ever used, as JWKs (retired ones included)."""
-    platform = [jwk(public_key=bytes(k.public_key), kid=k.kid) for k in PlatformKey.objects.order_by("created_at")]
-    owners = [jwk(public_key=bytes(k.public_key), kid=k.kid) for k in OwnerKey.objects.order_by("created_at")]
+    """The keys licences verify under, as JWKs (retired ones included): the pinned platform keys and
+    every owner key the platform certified. A row inserted by hand is in neither (licensing/trust.py)."""
+    pinned = pinned_platform_keys()
+    platform = [jwk(public_key=public, kid=kid) for kid, public in pinned.items()]
+    owners = [
+        jwk(public_key=bytes(public), kid=kid)
+        for kid, public, certificate, signature in OwnerKey.objects.order_by("created_at").values_list(
+            "kid", "public_key", "certificate", "certificate_signature"
+        )
+        if certified_owner(
+            kid=kid, public_key=bytes(public), certificate=certificate, signature=signature, platform_keys=pinned
+        )
+        is not None
+    ]
     return platform + owners
 
 
@@ -271,6 +292,14 @@ class GateFacts:
     work_id: str | None
     holder_id: str | None
     adaptation: list[AdaptationTerm]
+    # Trust (licensing/trust.py): the signed revocation on record, the likeness's owner, and the
+    # owner key row's public key and platform certificate (None: no such row).
+    revocation: str = ""
+    revocation_signature: str = ""
+    likeness_owner_id: str = ""
+    owner_public_key: bytes | None = None
+    owner_key_certificate: str = ""
+    owner_key_certificate_signature: str = ""
 
 
 _AGGREGATE = {
@@ -296,13 +325,15 @@ def _gate_sql(vendor: str) -> tuple[str, str]:
     if vendor not in _AGGREGATE:
         raise NotImplementedError(f"the licence gate has no query for {vendor}")
     license, likeness = License._meta.db_table, Likeness._meta.db_table
-    file, work = WorkFile._meta.db_table, Work._meta.db_table
+    file, work, key = WorkFile._meta.db_table, Work._meta.db_table, OwnerKey._meta.db_table
     aggregate = _AGGREGATE[vendor]
     facts = (
         f"SELECT l.id, l.version, l.status, l.document, l.owner_key_id, l.owner_signature, l.platform_key_id,"
         f" l.platform_signature, l.likeness_id, l.licensee_id, l.renders_used, k.status, f.work_id, w.holder_id,"
-        f" (SELECT {aggregate} FROM ({_adaptation_sql('f.work_id')}) t)"
+        f" (SELECT {aggregate} FROM ({_adaptation_sql('f.work_id')}) t),"
+        f" l.revocation, l.revocation_signature, k.owner_id, ok.public_key, ok.certificate, ok.certificate_signature"
         f" FROM {license} l JOIN {likeness} k ON k.id = l.likeness_id"
+        f" LEFT JOIN {key} ok ON ok.kid = l.owner_key_id"
         f" LEFT JOIN {file} f ON f.sha256 = %s LEFT JOIN {work} w ON w.id = f.work_id"
         f" WHERE l.id = %s"
     )
@@ -355,6 +386,12 @@ def gate_facts(*, license_id: uuid.UUID, work_file_sha256: str, studio_id: str) 
         work_id=_uuid_text(row[12]),
         holder_id=_uuid_text(row[13]),
         adaptation=_terms(row[14]) if row[12] is not None else [],
+        revocation=row[15] or "",
+        revocation_signature=row[16] or "",
+        likeness_owner_id=str(row[17]),
+        owner_public_key=None if row[18] is None else bytes(row[18]),
+        owner_key_certificate=row[19] or "",
+        owner_key_certificate_signature=row[20] or "",
     )
 
 

@@ -5,6 +5,8 @@ The key material itself (the platform key file, encryption at rest) is in licens
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 
@@ -22,6 +24,7 @@ from licensing.documents import (
     parse,
     private_raw,
     public_raw,
+    sign,
 )
 from licensing.keys import OWNER_KID_PREFIX, encrypt, platform_key_id, platform_signing_key
 from licensing.models import (
@@ -31,6 +34,7 @@ from licensing.models import (
     OwnerKey,
     PlatformKey,
 )
+from licensing.trust import owner_key_certificate_document
 from likeness.models import LikenessOwner
 
 
@@ -56,6 +60,24 @@ def platform_key_current() -> tuple[Ed25519PrivateKey, str]:
     return key, kid
 
 
+def owner_key_certificate(
+    *, kid: str, owner_id: str, public_key: bytes, custody: str, registered_at: datetime
+) -> tuple[str, str]:
+    """The platform's signed registration of an owner key: (canonical record, signature)."""
+    platform_key, platform_kid = platform_key_current()
+    record = canonical(
+        owner_key_certificate_document(
+            kid=kid,
+            owner_id=owner_id,
+            public_key=public_key,
+            custody=custody,
+            registered_at=registered_at,
+            platform_key_id=platform_kid,
+        )
+    )
+    return record.decode(), sign(platform_key, record)
+
+
 def _owner_key_install(
     *, owner: LikenessOwner, custody: KeyCustody, public_key: bytes, private: bytes | None, actor: Actor
 ) -> OwnerKey:
@@ -68,6 +90,9 @@ def _owner_key_install(
         current.retired_at = now
         current.save(update_fields=["retired_at"])
         audit_record(actor=actor, action=AuditAction.OWNER_KEY_RETIRED, target=owner, data={"kid": current.kid})
+    certificate, certificate_signature = owner_key_certificate(
+        kid=kid, owner_id=str(owner.pk), public_key=public_key, custody=custody.value, registered_at=now
+    )
     key = OwnerKey.objects.create(
         kid=kid,
         owner=owner,
@@ -75,6 +100,8 @@ def _owner_key_install(
         public_key=public_key,
         encrypted_private_key=None if private is None else encrypt(private, context=kid),
         created_at=now,
+        certificate=certificate,
+        certificate_signature=certificate_signature,
     )
     audit_record(
         actor=actor, action=AuditAction.OWNER_KEY_CREATED, target=owner, data={"kid": kid, "custody": custody.value}
@@ -116,13 +143,3 @@ def owner_key_register(*, owner: LikenessOwner, public_key: str, actor: Actor) -
 def owner_current_key(owner: LikenessOwner, actor: Actor) -> OwnerKey:
     key = OwnerKey.objects.filter(owner=owner, retired_at__isnull=True).first()
     return key if key is not None else owner_key_create_custodial(owner=owner, actor=actor)
-
-
-def public_key_of_owner_key(kid: str) -> bytes | None:
-    raw = OwnerKey.objects.filter(kid=kid).values_list("public_key", flat=True).first()
-    return None if raw is None else bytes(raw)
-
-
-def public_key_of_platform_key(kid: str) -> bytes | None:
-    raw = PlatformKey.objects.filter(kid=kid).values_list("public_key", flat=True).first()
-    return None if raw is None else bytes(raw)

@@ -11,9 +11,10 @@
 
 `keys_init` creates what is missing and never touches a file that exists, so running it twice
 changes nothing. `keys_show` prints only public halves and ids. `keys_rotate` replaces a key where
-the platform keeps the old one verifiable: `license` (every key ever used stays in PlatformKey and
-the JWKS) and `c2pa` (the old root stays in the trust-anchor bundle). The others are refused, with
-the reason: rotating them would make existing marks, checkpoints or ciphertexts unreadable.
+the platform keeps the old one verifiable: `license` (the old public key is written to
+LICENSE_PUBLIC_KEYS_DIR, where it stays pinned and published in the JWKS) and `c2pa` (the old root
+stays in the trust-anchor bundle). The others are refused, with the reason: rotating them would
+make existing marks, checkpoints or ciphertexts unreadable.
 
 Where a key's *_GENERATE setting is false (the production default) a missing file is a system check
 error (`keys.E001`), reported by `check --deploy` and refusing gunicorn's start (config/wsgi.py),
@@ -41,6 +42,7 @@ from django.core import checks
 from audit import signing as audit_signing
 from licensing import keys as licensing_keys
 from licensing.documents import b64url, key_id, public_raw
+from licensing.trust import forget_pinned_keys, retire_current_platform_key
 from likeness import crypto as likeness_crypto
 from render import c2pa_manifest
 
@@ -171,6 +173,7 @@ def forget_loaded_keys() -> None:
     """Make this process read the key files again (after init or rotate)."""
     licensing_keys._platform_key.cache_clear()
     licensing_keys._encryption_key.cache_clear()
+    forget_pinned_keys()
     audit_signing._signing_key.cache_clear()
     c2pa_manifest._credentials.cache_clear()
     with likeness_crypto._kek_lock:
@@ -274,7 +277,10 @@ def _register_platform_key() -> str:
 def _rotate_license(paths: dict[str, Path], register: Callable[[], str]) -> dict[str, Any]:
     path = paths["LICENSE_SIGNING_KEY_FILE"]
     forget_loaded_keys()
-    previous = register()  # the old key's public half is kept (PlatformKey, JWKS) before it goes
+    previous = register()
+    # The old key stays trusted only through configuration: its public half goes to
+    # LICENSE_PUBLIC_KEYS_DIR (pinned, published in the JWKS) before the file is replaced.
+    retire_current_platform_key()
     _write(path, _ed25519_pem(), replace=True, public=False)
     forget_loaded_keys()
     return {"previous_id": previous, "id": register()}

@@ -105,6 +105,14 @@ def isolated_key_store(settings: Any, tmp_path: Path) -> Path:
     return tmp_path / "likeness-keys"
 
 
+@pytest.fixture(autouse=True)
+def isolated_license_public_keys(settings: Any, tmp_path: Path) -> Path:
+    """Each test pins its own retired licence keys (a rotation never leaks into another test)."""
+    folder = tmp_path / "license-public-keys"
+    settings.LICENSE_PUBLIC_KEYS_DIR = folder
+    return folder
+
+
 class MovableClock:
     """The `clock` fixture: frozen at the real current time, moved explicitly by the test."""
 

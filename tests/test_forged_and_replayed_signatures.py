@@ -621,7 +621,11 @@ def test_a_revocation_signed_after_the_platform_key_rotated_still_checks_out(
     cast: Cast, settings: Any, tmp_path: Any
 ) -> None:
     # Ada's licence was countersigned under the old platform key; the revocation is signed under the
-    # new one. The bundle must carry both keys, or genuine evidence reads as forged.
+    # new one. The bundle must carry both keys, or genuine evidence reads as forged. The rotation is
+    # what `keys rotate license` does: the old public key is pinned in configuration, then replaced.
+    from licensing.trust import retire_current_platform_key
+
+    retire_current_platform_key()
     settings.LICENSE_SIGNING_KEY_FILE = tmp_path / "rotated-platform-key.pem"
     revoke(cast.ada, cast.licence, "withdrawn")
     stored = License.objects.get(pk=cast.licence.pk)

@@ -129,6 +129,9 @@ def test_a_rotated_platform_key_keeps_old_countersignatures_valid(clock, setting
 
     story = make_licensed_story()
     old_platform_kid = story.license.platform_key_id
+    from licensing.trust import retire_current_platform_key
+
+    retire_current_platform_key()  # what `keys rotate license` does before it replaces the key file
     settings.LICENSE_SIGNING_KEY_FILE = tmp_path / "rotated-platform-key.pem"
     pending = license_request(
         studio=story.studio.organisation,

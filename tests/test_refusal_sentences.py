@@ -2,9 +2,10 @@
 refusal reaches a person as the service's English message; and every field a plain
 "validation_failed" can name has one too.
 
-The codes are collected from the services themselves: the `code=` string of every call in the apps'
-modules, ErrorCode, the photo check's reasons, the `likeness_<status>` family and the gate's
-RefusalReason. A new code without a sentence fails here.
+The codes are every app's registered codes (config.errors.registered_codes: each app's enumeration,
+which tests/test_error_code_registry.py proves every raise site uses), the photo check's reasons and
+the `likeness_<status>` family, plus any `code=` string literal left in the apps' modules. A new code
+without a sentence fails here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from config.errors import Conflict, ErrorCode, Invalid
+from config.errors import Conflict, ErrorCode, Invalid, registered_codes
 from licensing.refusals import RefusalReason
 from likeness.models import LikenessStatus
 from likeness.photos import REASONS
@@ -54,6 +55,7 @@ def _field_parameters() -> dict[str, tuple[int, str]]:
 
 def _raised_codes() -> set[str]:
     codes = {str(code) for code in ErrorCode} | set(REASONS) | {str(reason) for reason in RefusalReason}
+    codes |= {code for app_codes in registered_codes().values() for code in app_codes}
     codes |= {f"likeness_{status}" for status in LikenessStatus if status != LikenessStatus.ENROLLED}
     for call in _calls():
         for keyword in call.keywords:

@@ -33,6 +33,7 @@ from licensing.works import WorkFileSpec, WorkRightSpec, adaptation_grant_revoke
 from likeness.models import Likeness, LikenessStatus
 from likeness.services import likeness_erase
 from render.models import JobStatus, RenderJob
+from tests.custody_attacks import countersign_with_inserted_platform_key, set_status_by_hand, widen_with_inserted_keys
 from tests.factories import grant_adaptation, license_terms, make_studio, unique
 from tests.render_checks import job_actions, job_entries, stored_outputs
 from tests.render_story import RenderStory, hopper, make_render_story
@@ -166,6 +167,24 @@ def the_countersignature_is_forged(story: RenderStory, clock: Any) -> dict[str, 
     return {}
 
 
+def a_database_writer_inserted_keys_and_widened_the_scope(story: RenderStory, clock: Any) -> dict[str, Any]:
+    # Rows written by hand (tests/custody_attacks.py): an owner key and a platform key, and the
+    # licence re-signed with them for a purpose Ada never allowed.
+    widen_with_inserted_keys(story.license, purposes=["advertising"])
+    return {"purpose": "advertising"}
+
+
+def a_database_writer_countersigned_with_an_inserted_platform_key(story: RenderStory, clock: Any) -> dict[str, Any]:
+    countersign_with_inserted_platform_key(story.license)
+    return {}
+
+
+def ada_revoked_and_a_database_writer_set_the_status_back(story: RenderStory, clock: Any) -> dict[str, Any]:
+    license_revoke(license=story.license, reason="I no longer agree", actor=story.actor.user)
+    set_status_by_hand(story.license, "active")
+    return {}
+
+
 def the_licence_does_not_exist(story: RenderStory, clock: Any) -> dict[str, Any]:
     return {"license_id": str(uuid.uuid4())}
 
@@ -199,6 +218,9 @@ CASES: list[tuple[RefusalReason, Arrange, dict[str, Any]]] = [
     (RefusalReason.DOCUMENT_MISMATCH, another_licences_signed_document_was_copied_onto_this_one, {}),
     (RefusalReason.OWNER_SIGNATURE_INVALID, the_owner_signature_is_forged, {}),
     (RefusalReason.PLATFORM_SIGNATURE_INVALID, the_countersignature_is_forged, {}),
+    (RefusalReason.KEY_NOT_CERTIFIED, a_database_writer_inserted_keys_and_widened_the_scope, {}),
+    (RefusalReason.PLATFORM_KEY_NOT_PINNED, a_database_writer_countersigned_with_an_inserted_platform_key, {}),
+    (RefusalReason.REVOCATION_ON_RECORD, ada_revoked_and_a_database_writer_set_the_status_back, {}),
     (RefusalReason.LICENSE_NOT_FOUND, the_licence_does_not_exist, {}),
     (RefusalReason.LIKENESS_ERASED, the_likeness_is_erased, {}),
     (RefusalReason.LIKENESS_FROZEN, the_likeness_is_frozen_for_review, {}),

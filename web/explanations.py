@@ -37,6 +37,13 @@ EXPLANATIONS: dict[str, Promise] = {
     RefusalReason.MEDIA_TYPE_NOT_PERMITTED: _("The licence does not permit this kind of media (still or video)."),
     RefusalReason.TERRITORY_NOT_PERMITTED: _("The licence does not permit release in this territory."),
     RefusalReason.DURATION_EXCEEDED: _("The output would be longer than the licence allows."),
+    RefusalReason.KEY_NOT_CERTIFIED: _(
+        "The owner's signing key was never certified by the platform, so the licence cannot be trusted."
+    ),
+    RefusalReason.PLATFORM_KEY_NOT_PINNED: _(
+        "The licence was countersigned by a key the platform does not publish, so it cannot be trusted."
+    ),
+    RefusalReason.REVOCATION_ON_RECORD: _("A signed revocation of this licence is on record; it cannot be used."),
 }
 
 

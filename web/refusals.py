@@ -110,6 +110,9 @@ SENTENCES: dict[str, Promise] = {
     "unknown_checkpoint": _("There is no checkpoint of that size."),
     "bad_cosignature": _("The cosignature does not verify under the witness's key."),
     "no_checkpoint": _("No checkpoint has been made yet."),
+    "license_transition_refused": _("The licence is no longer in a state that allows this. Reload the page."),
+    "likeness_transition_refused": _("The likeness is no longer in a state that allows this. Reload the page."),
+    "render_job_transition_refused": _("The render is no longer in a state that allows this. Reload the page."),
 }
 
 # A plain "validation_failed" names the field at fault in detail["field"]; say what that field needs.

@@ -463,6 +463,15 @@ ZH = {
     "The cosignature does not verify under the witness's key.": "副署签名无法用见证人的密钥验证。",
     "No checkpoint has been made yet.": "尚未生成任何检查点。",
     "Give an expiry in the future, or none.": "请填写将来的到期时间，或留空。",
+    "The owner's signing key was never certified by the platform, so the licence cannot be trusted.": "肖像所有人的签名密钥从未经平台认证，因此该许可不可信。",
+    "The licence was countersigned by a key the platform does not publish, so it cannot be trusted.": "该许可由平台未公布的密钥副署，因此不可信。",
+    "A signed revocation of this licence is on record; it cannot be used.": "此许可已有签名的撤销记录，不能再使用。",
+    "The owner's key carries no valid platform certification": "肖像所有人的密钥没有有效的平台认证",
+    "The countersigning key is not one the platform pins": "副署密钥不是平台固定的密钥",
+    "A signed revocation of the licence is on record": "已有该许可的签名撤销记录",
+    "The licence is no longer in a state that allows this. Reload the page.": "许可的当前状态已不允许此操作。请刷新页面。",
+    "The likeness is no longer in a state that allows this. Reload the page.": "肖像的当前状态已不允许此操作。请刷新页面。",
+    "The render is no longer in a state that allows this. Reload the page.": "渲染任务的当前状态已不允许此操作。请刷新页面。",
 }
 ZH_PLURAL = {
     "%(n)s licence request awaits your decision": "%(n)s 个许可申请等待您的决定",
