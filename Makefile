@@ -34,7 +34,8 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	scripts/test.sh
 
-## The slow scale-out test: 2 gunicorn web processes, 3 Celery workers, PostgreSQL, Redis, SeaweedFS.
+## The slow tests on real services (PostgreSQL, Redis, SeaweedFS): scale-out (2 web processes, 3 workers) and the
+## production smoke test (the k8s manifests' processes and config.env: readiness, a render, a public download).
 test-slow: $(VENV)/.installed-dev
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/likeness_platform} $(BIN)/pytest -m slow
 

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.requestid.RequestIdMiddleware",
+    # /healthz and /readyz on any Host header (the kubelet's pod IP); before anything that checks it.
+    "config.probes.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -202,10 +204,13 @@ if S3_BUCKET is None:
 else:
     STORAGES = {
         "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            # django-storages' S3 storage; download links are presigned for S3_PUBLIC_ENDPOINT_URL.
+            "BACKEND": "config.s3.S3Storage",
             "OPTIONS": {
                 "bucket_name": S3_BUCKET,
                 "endpoint_url": env_optional("S3_ENDPOINT_URL"),
+                # The address clients outside reach the bucket at (unset: S3_ENDPOINT_URL).
+                "public_endpoint_url": env_optional("S3_PUBLIC_ENDPOINT_URL"),
                 "region_name": env_str("S3_REGION", "us-east-1"),
                 "access_key": env_optional("AWS_ACCESS_KEY_ID"),
                 "secret_key": env_optional("AWS_SECRET_ACCESS_KEY"),
@@ -309,6 +314,8 @@ LABEL_FONT_FILE = env_optional("LABEL_FONT_FILE")
 # The secret key of the invisible watermark (32 random bytes, raw). Without it no one can embed or
 # read a mark; losing it makes every existing mark unreadable, so operators back it up.
 WATERMARK_KEY_FILE = Path(env_str("WATERMARK_KEY_FILE", str(DATA_DIR / "watermark-key")))
+# false (production): a missing watermark key is an error, never a fresh key that reads no old mark.
+WATERMARK_KEY_GENERATE = env_bool("WATERMARK_KEY_GENERATE", not PRODUCTION)
 
 # C2PA provenance credentials: an ES256 certificate chain (end entity first), its key, and the root
 # that verifiers should trust. The embedded default generates them once under DATA_DIR/c2pa.

@@ -9,6 +9,10 @@ class RenderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from render.erasure import register
+        from render.platform_keys import check_key_files
 
         register()
+        checks.register(check_key_files, checks.Tags.security)

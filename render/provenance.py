@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from PIL import Image, ImageDraw, ImageFont
 
 from render.label_fonts import font_file_for
@@ -81,9 +82,15 @@ def draw_label(frame: np.ndarray, text: str, *, faces: Sequence[Box] = (), font_
 
 
 def watermark_key() -> bytes:
-    """The watermark's secret key, generated once (atomically, so concurrent workers agree)."""
+    """The watermark's secret key, generated once (atomically, so concurrent workers agree).
+
+    Where WATERMARK_KEY_GENERATE is false (production) a missing file is refused: a fresh key would
+    sign new outputs with marks no backup can read and report genuine outputs as unmarked.
+    """
     path = Path(settings.WATERMARK_KEY_FILE)
     if not path.exists():
+        if not settings.WATERMARK_KEY_GENERATE:
+            raise ImproperlyConfigured(f"watermark key {path} does not exist; create it with `manage.py keys init`")
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with path.open("xb") as handle:

@@ -88,6 +88,10 @@ class Fleet:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        """Any command line as one process of the fleet (the smoke test runs the manifests' own)."""
+        return self._start(name, args)
+
     def _start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log = (self.log_dir / f"{name}.log").open("wb")
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
@@ -190,11 +194,18 @@ class Answer:
 
 
 def call(
-    method: str, url: str, *, token: str, body: dict[str, Any] | None = None, request_id: str | None = None
+    method: str,
+    url: str,
+    *,
+    token: str,
+    body: dict[str, Any] | None = None,
+    request_id: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Answer:
-    """One JSON API call with a token; error answers are returned, not raised."""
+    """One JSON API call with a token; error answers are returned, not raised. `headers` are added
+    (a Host and X-Forwarded-Proto, as a TLS-terminating proxy in front of the web processes sends)."""
     data = json.dumps(body).encode() if body is not None else None
-    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    headers = {**(headers or {}), "Authorization": f"Token {token}", "Accept": "application/json"}
     if data is not None:
         headers["Content-Type"] = "application/json"
     if request_id:
@@ -203,7 +214,14 @@ def call(
 
 
 def submit_render(
-    base_url: str, *, token: str, fields: dict[str, str], file_name: str, data: bytes, request_id: str
+    base_url: str,
+    *,
+    token: str,
+    fields: dict[str, str],
+    file_name: str,
+    data: bytes,
+    request_id: str,
+    headers: dict[str, str] | None = None,
 ) -> Answer:
     """POST /api/v1/render-jobs/ as multipart/form-data, as a studio's integration would."""
     boundary = uuid.uuid4().hex
@@ -221,6 +239,7 @@ def submit_render(
         f"{base_url}/api/v1/render-jobs/",
         data=b"".join(parts),
         headers={
+            **(headers or {}),
             "Authorization": f"Token {token}",
             "Content-Type": f"multipart/form-data; boundary={boundary}",
             "X-Request-ID": request_id,

@@ -45,6 +45,13 @@ def test_compose_runs_web_workers_beat_and_the_three_backing_services_with_healt
         assert services[name]["environment"]["PRODUCTION"] == "true"
 
 
+def test_compose_presigns_download_links_for_the_published_s3_port(compose):
+    environment = compose["x-app"]["environment"]
+    assert environment["S3_ENDPOINT_URL"] == "http://seaweedfs:8333", "the platform's own, internal address"
+    assert environment["S3_PUBLIC_ENDPOINT_URL"].startswith("${S3_PUBLIC_ENDPOINT_URL:?"), "required, from .env"
+    assert "8333:8333" in compose["services"]["seaweedfs"]["ports"]
+
+
 def test_compose_workers_consume_separate_queues(compose):
     services = compose["services"]
     renders = " ".join(services["worker-renders"]["command"])
@@ -60,14 +67,6 @@ def test_compose_keeps_data_in_named_volumes_and_mounts_models_read_only(compose
     assert "models:/models:ro" in web_volumes and "keys:/data" in web_volumes
     for name, target in (("postgres", "pgdata:"), ("redis", "redisdata:"), ("seaweedfs", "s3data:")):
         assert any(v.startswith(target) for v in compose["services"][name]["volumes"]), name
-
-
-def test_the_dockerfile_runs_as_a_non_root_user_and_bakes_in_no_models():
-    dockerfile = (DEPLOY / "Dockerfile").read_text()
-    assert "FROM python:3.11-slim" in dockerfile
-    assert "USER 10001" in dockerfile
-    assert "FACE_MODEL_DIR=/models" in dockerfile
-    assert ".onnx" not in dockerfile and "face_models install" not in dockerfile
 
 
 def test_kubernetes_manifests_pass_the_kubernetes_schema():

@@ -59,3 +59,20 @@ def test_readyz_is_503_when_storage_cannot_be_written(settings, tmp_path):
     response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["storage"]["ok"] is False
+
+
+@pytest.mark.parametrize("host", ["10.42.3.17:8000", "127.0.0.1:8000", "[fd00::7]:8000"])
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_answer_on_the_host_the_kubelet_and_compose_send(settings, host, path):
+    # ALLOWED_HOSTS as in deploy/k8s/config.env: the probes' Host header (the pod IP) is not in it.
+    settings.ALLOWED_HOSTS = ["platform.example"]
+    response = Client().get(path, HTTP_HOST=host)
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] in {"ok", "ready"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/render-jobs/", "/", "/metrics", "/healthz/extra"])
+def test_every_other_path_still_refuses_a_host_outside_allowed_hosts(settings, path):
+    settings.ALLOWED_HOSTS = ["platform.example"]
+    assert Client().get(path, HTTP_HOST="10.42.3.17:8000").status_code == 400
+    assert Client().get(path, HTTP_HOST="platform.example").status_code != 400

@@ -65,7 +65,7 @@ def test_production_variables_select_postgres_a_broker_and_s3(tmp_path):
         "django.db.backends.postgresql",
         "False",
         "False",
-        "storages.backends.s3.S3Storage",
+        "config.s3.S3Storage",
     ]
 
 
