@@ -25,6 +25,8 @@ class AuditAction(models.TextChoices):
     LIKENESS_REVIEWED = "likeness.reviewed"
     LIKENESS_ERASED = "likeness.erased"
     LIKENESS_MATERIALS_RELEASED = "likeness.materials_released"
+    LIKENESS_LIVENESS_CHALLENGED = "likeness.liveness_challenged"
+    LIKENESS_LIVENESS_CHECKED = "likeness.liveness_checked"
     # licensing: parties
     ORGANISATION_CREATED = "organisation.created"
     MEMBERSHIP_ADDED = "membership.added"
