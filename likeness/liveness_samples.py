@@ -68,7 +68,7 @@ def turn_head(frame: np.ndarray, landmarks: np.ndarray, *, yaw: float, pitch: fl
     return cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
-def pose_timeline(sequence: list[str], *, fps: int = FPS) -> list[tuple[float, float]]:
+def pose_timeline(sequence: list[str], *, fps: int = FPS, amplitude: float = 1.0) -> list[tuple[float, float]]:
     """(yaw, pitch) in warp units per frame: look straight, each turn out and back, then hold."""
     poses: list[tuple[float, float]] = [(0.0, 0.0)] * round(START_SECONDS * fps)
     ramp = max(1, round(RAMP_SECONDS * fps))
@@ -76,7 +76,8 @@ def pose_timeline(sequence: list[str], *, fps: int = FPS) -> list[tuple[float, f
         if step == "hold":
             poses += [(0.0, 0.0)] * round(END_HOLD_SECONDS * fps)
             continue
-        target = {"left": (YAW_SHIFT, 0.0), "right": (-YAW_SHIFT, 0.0), "up": (0.0, PITCH_SHIFT)}[step]
+        yaw, pitch = YAW_SHIFT * amplitude, PITCH_SHIFT * amplitude
+        target = {"left": (yaw, 0.0), "right": (-yaw, 0.0), "up": (0.0, pitch)}[step]
         up = [(target[0] * (i + 1) / ramp, target[1] * (i + 1) / ramp) for i in range(ramp)]
         poses += up + [target] * round(TURN_HOLD_SECONDS * fps) + up[::-1][1:] + [(0.0, 0.0)]
         poses += [(0.0, 0.0)] * round(BETWEEN_SECONDS * fps)
@@ -102,11 +103,20 @@ def encode_clip(
     return buffer.getvalue()
 
 
-def genuine_frames(engine: FaceEngine, image: np.ndarray, sequence: list[str], *, size: int = 320) -> list[np.ndarray]:
+def genuine_frames(
+    engine: FaceEngine,
+    image: np.ndarray,
+    sequence: list[str],
+    *,
+    size: int = 320,
+    amplitude: float = 1.0,
+    seed: int = 0,
+) -> list[np.ndarray]:
+    """Frames of `image`'s face doing `sequence`; `amplitude` scales the turns, `seed` the sensor noise."""
     frame, landmarks = camera_frame(engine, image, size=size)
-    rng = np.random.default_rng(len(sequence))
+    rng = np.random.default_rng(seed)
     out = []
-    for yaw, pitch in pose_timeline(sequence):
+    for yaw, pitch in pose_timeline(sequence, amplitude=amplitude):
         moved = turn_head(frame, landmarks, yaw=yaw, pitch=pitch)
         noise = rng.normal(0.0, 2.0, moved.shape)
         out.append(np.clip(moved.astype(np.float64) + noise, 0, 255).astype(np.uint8))
@@ -120,9 +130,12 @@ def genuine_clip(
     *,
     container: str = "webm",
     created_at: datetime | None = None,
+    amplitude: float = 1.0,
+    seed: int = 0,
 ) -> bytes:
     """A clip of `image`'s face doing `sequence` (e.g. left, right, up, hold)."""
-    return encode_clip(genuine_frames(engine, image, sequence), container=container, created_at=created_at)
+    frames = genuine_frames(engine, image, sequence, amplitude=amplitude, seed=seed)
+    return encode_clip(frames, container=container, created_at=created_at)
 
 
 def still_clip(engine: FaceEngine, image: np.ndarray, *, seconds: float = 5.0, shake: bool = True) -> bytes:

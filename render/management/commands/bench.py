@@ -39,7 +39,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "target", choices=["audit", "face_search", "license_authorize", "watermark", "render", "scale_out"]
+            "target",
+            choices=["audit", "face_search", "license_authorize", "watermark", "render", "scale_out", "liveness"],
         )
         parser.add_argument("--writers", default="1,8", help="comma-separated writer process counts")
         parser.add_argument("--appends", type=int, default=4000, help="appends per run, shared by the writers")
@@ -69,6 +70,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["target"] == "liveness":  # likeness/liveness_bench.py; smoke: --smoke (1 clip per face)
+            from likeness.liveness_bench import run_liveness_bench
+
+            liveness = run_liveness_bench(clips_per_face=1 if options["smoke"] else 4, report=self.stderr.write)
+            self.stdout.write("\n".join(liveness.lines()))
+            return
         if options["target"] == "render":
             if options["runs"] < 1:
                 raise CommandError("--runs must be positive")
