@@ -27,6 +27,8 @@ class AuditAction(models.TextChoices):
     LIKENESS_MATERIALS_RELEASED = "likeness.materials_released"
     LIKENESS_LIVENESS_CHALLENGED = "likeness.liveness_challenged"
     LIKENESS_LIVENESS_CHECKED = "likeness.liveness_checked"
+    LIKENESS_DISPUTED = "likeness.disputed"
+    LIKENESS_CLAIM_DECIDED = "likeness_claim.decided"
     # licensing: parties
     ORGANISATION_CREATED = "organisation.created"
     MEMBERSHIP_ADDED = "membership.added"

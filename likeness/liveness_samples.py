@@ -166,6 +166,7 @@ def mark_person_verified_for_fixtures(likeness: Any) -> None:
     now = clock.now()
     LivenessChallenge.objects.create(
         likeness=likeness,
+        issued_to=likeness.owner.user,
         purpose=LivenessPurpose.ENROLMENT,
         sequence=["left", "right", "up", "hold"],
         issued_at=now,

@@ -21,6 +21,7 @@ class LikenessStatus(models.TextChoices):
     DRAFT = "draft", "Draft (no reference photos yet)"
     ENROLLED = "enrolled", "Enrolled"
     FROZEN = "frozen", "Frozen for review"
+    DISPUTED = "disputed", "Under dispute (a claim awaits review)"
     ERASED = "erased", "Erased"
 
 
@@ -140,3 +141,39 @@ class LivenessClipFingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"clip fingerprint of {self.challenge_id}"
+
+
+class ClaimStatus(models.TextChoices):
+    OPEN = "open", "Open (awaiting review)"
+    UPHELD = "upheld", "Upheld (likeness transferred to the claimant)"
+    REJECTED = "rejected", "Rejected"
+
+
+class LikenessClaim(models.Model):
+    """A person's claim that an enrolled likeness is her face, proven by her own live capture.
+
+    Filing it puts the likeness under dispute; an admin's decision is a platform-signed document
+    (`decision_document`, canonical JSON, and `decision_signature`, Ed25519 by the platform key).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    likeness = models.ForeignKey(Likeness, on_delete=models.PROTECT, related_name="claims")
+    claimant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    challenge = models.OneToOneField(LivenessChallenge, on_delete=models.PROTECT, related_name="claim")
+    statement = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.OPEN)
+    previous_status = models.CharField(max_length=16, choices=LikenessStatus.choices)
+    previous_owner = models.ForeignKey(LikenessOwner, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decision_document = models.TextField(blank=True, default="")
+    decision_signature = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["-filed_at"]
+
+    def __str__(self) -> str:
+        return f"claim on {self.likeness_id} ({self.status})"

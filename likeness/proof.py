@@ -59,9 +59,13 @@ def liveness_clip_context(likeness_id: str, challenge_id: str) -> str:
 
 
 def person_verified(likeness: Likeness) -> bool:
-    """Whether the likeness's owner passed a live capture against its enrolment photos."""
+    """Whether the likeness's current owner passed a live capture against its enrolment photos
+    (at enrolment, or in a claim that transferred the likeness to her)."""
     return LivenessChallenge.objects.filter(
-        likeness=likeness, purpose=LivenessPurpose.ENROLMENT, outcome=PASSED
+        likeness=likeness,
+        purpose__in=[LivenessPurpose.ENROLMENT, LivenessPurpose.CLAIM],
+        issued_to_id=likeness.owner.user_id,
+        outcome=PASSED,
     ).exists()
 
 
@@ -113,7 +117,7 @@ def liveness_challenge_issue(
     """A fresh single-use challenge for a likeness whose enrolment photos are stored."""
     with transaction.atomic():
         likeness = Likeness.objects.select_for_update().get(pk=likeness.pk)
-        if likeness.status not in (LikenessStatus.ENROLLED, LikenessStatus.FROZEN):
+        if likeness.status not in (LikenessStatus.ENROLLED, LikenessStatus.FROZEN, LikenessStatus.DISPUTED):
             raise Conflict(
                 "enrol photos of your face before the live capture",
                 code="liveness_not_enrolled",
@@ -153,7 +157,8 @@ class LivenessOutcome:
         return self.problem is None
 
 
-def _refusal(problem: LivenessProblem, challenge: LivenessChallenge) -> Invalid:
+def refusal_error(problem: LivenessProblem, challenge: LivenessChallenge) -> Invalid:
+    """The API error for a refused clip: its reason code, and the challenge it used up."""
     return Invalid(
         problem.message,
         code=problem.reason,
@@ -293,7 +298,7 @@ def liveness_submit(
         likeness=likeness, challenge_id=challenge_id, clip=clip, actor=actor, engine_name=engine_name
     )
     if outcome.problem is not None:
-        raise _refusal(outcome.problem, outcome.challenge)
+        raise refusal_error(outcome.problem, outcome.challenge)
     return outcome.challenge
 
 

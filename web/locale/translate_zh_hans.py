@@ -263,6 +263,8 @@ ZH = {
     "Start the live capture": "开始现场录像",
     "Back to the likeness": "返回肖像",
     "Live capture: prove it is you": "现场录像：证明是您本人",
+    "Someone has claimed, with a live capture, that this face is hers; its licences are suspended until the platform decides.": "有人通过现场录像声称这张脸是她本人的；在平台作出决定之前，相关许可暂停。",
+    "under dispute": "争议中",
 }
 ZH_PLURAL = {
     "%(n)s licence request awaits your decision": "%(n)s 个许可申请等待您的决定",
