@@ -157,6 +157,42 @@ ROWS: list[Row] = [
         "401 404 404 404 404 404 404 409:not_frozen",
         lambda w: {"decision": "approve"},
     ),
+    # proof of person: the owner records her live capture; anyone signed in may claim a face as hers.
+    Row(
+        "POST",
+        L + "liveness/challenges/",
+        "likenesses/{likeness}/liveness/challenges/",
+        "401 201 404 404 404 404 404 201",
+    ),
+    Row(
+        "POST",
+        L + "liveness/",
+        "likenesses/{likeness}/liveness/",
+        "401 404:liveness_challenge_unknown 404 404 404 404 404 404:liveness_challenge_unknown",
+        lambda w: {"challenge_id": "00000000-0000-4000-8000-000000000000", "clip": _hello_upload("clip.webm")},
+        multipart=True,
+    ),
+    Row(
+        "POST",
+        L + "claims/challenges/",
+        "likenesses/{likeness}/claims/challenges/",
+        "401 409:claim_own_likeness 201 201 201 201 201 201",
+    ),
+    Row(
+        "POST",
+        L + "claims/",
+        "likenesses/{likeness}/claims/",
+        "401 409:claim_own_likeness " + " ".join(["404:liveness_challenge_unknown"] * 6),
+        lambda w: {"challenge_id": "00000000-0000-4000-8000-000000000000", "clip": _hello_upload("clip.webm")},
+        multipart=True,
+    ),
+    Row(
+        "POST",
+        "claims/<uuid:claim_id>/decision/",
+        "claims/00000000-0000-4000-8000-000000000000/decision/",
+        "401 404 404 404 404 404 404 404",
+        lambda w: {"decision": "reject"},
+    ),
     # organisations: members see theirs; others get 404.
     Row("GET", "organisations/", "organisations/", "401 200 200 200 200 200 200 200"),
     Row(
