@@ -29,6 +29,7 @@ class AuditAction(models.TextChoices):
     LIKENESS_LIVENESS_CHECKED = "likeness.liveness_checked"
     LIKENESS_DISPUTED = "likeness.disputed"
     LIKENESS_CLAIM_DECIDED = "likeness_claim.decided"
+    LIKENESS_PROTECTED = "likeness.protected"
     # licensing: parties
     ORGANISATION_CREATED = "organisation.created"
     MEMBERSHIP_ADDED = "membership.added"

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from likeness.models import LivenessChallenge
 from likeness.proof import CLIP_MAX_BYTES, liveness_challenge_issue, liveness_submit
+from likeness.protection import protected_face_register, protection_challenge_issue
 from likeness.selectors import likeness_visible_to
 from likeness.serializers import LikenessOut
 
@@ -66,3 +67,35 @@ class LivenessClipApi(APIView):
         )
         likeness.refresh_from_db()
         return Response({"challenge": LivenessChallengeOut(challenge).data, "likeness": LikenessOut(likeness).data})
+
+
+class ProtectionChallengeApi(APIView):
+    """Admins: a live-capture challenge for the person whose not-licensable likeness is to be protected."""
+
+    @extend_schema(request=None, responses={201: LivenessChallengeOut})
+    def post(self, request: Request, likeness_id: uuid.UUID) -> Response:
+        likeness = likeness_visible_to(request.user, likeness_id)
+        challenge = protection_challenge_issue(likeness=likeness, actor=request.user)
+        return Response(LivenessChallengeOut(challenge).data, status=status.HTTP_201_CREATED)
+
+
+class ProtectionApi(APIView):
+    """Admins: register the face as protected with the person's own recording (multipart `challenge_id`, `clip`)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": LivenessClipIn}, responses={201: LikenessOut})
+    def post(self, request: Request, likeness_id: uuid.UUID) -> Response:
+        likeness = likeness_visible_to(request.user, likeness_id)
+        given = LivenessClipIn(
+            data={"challenge_id": request.POST.get("challenge_id"), "clip": request.FILES.get("clip")}
+        )
+        given.is_valid(raise_exception=True)
+        protected_face_register(
+            likeness=likeness,
+            challenge_id=given.validated_data["challenge_id"],
+            clip=given.validated_data["clip"].read(CLIP_MAX_BYTES + 1),
+            actor=request.user,
+        )
+        likeness.refresh_from_db()
+        return Response(LikenessOut(likeness).data, status=status.HTTP_201_CREATED)

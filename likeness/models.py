@@ -177,3 +177,16 @@ class LikenessClaim(models.Model):
 
     def __str__(self) -> str:
         return f"claim on {self.likeness_id} ({self.status})"
+
+
+class ProtectedFace(models.Model):
+    """A person's face registered by an admin, on her own live capture, so that nobody else can enrol it
+    unnoticed: any later enrolment that matches is frozen for review before it can be licensed."""
+
+    likeness = models.OneToOneField(Likeness, on_delete=models.PROTECT, primary_key=True, related_name="protection")
+    challenge = models.OneToOneField(LivenessChallenge, on_delete=models.PROTECT, related_name="+")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"protected face {self.likeness_id}"

@@ -11,7 +11,7 @@ from likeness.api import (
     LikenessReviewApi,
     OwnerRegisterApi,
 )
-from likeness.liveness_api import LivenessChallengeApi, LivenessClipApi
+from likeness.liveness_api import LivenessChallengeApi, LivenessClipApi, ProtectionApi, ProtectionChallengeApi
 
 urlpatterns = [
     path("owners/", OwnerRegisterApi.as_view(), name="owner-register"),
@@ -31,4 +31,10 @@ urlpatterns = [
         name="likeness-liveness-challenges",
     ),
     path("likenesses/<uuid:likeness_id>/liveness/", LivenessClipApi.as_view(), name="likeness-liveness"),
+    path(
+        "likenesses/<uuid:likeness_id>/protection/challenges/",
+        ProtectionChallengeApi.as_view(),
+        name="likeness-protection-challenges",
+    ),
+    path("likenesses/<uuid:likeness_id>/protection/", ProtectionApi.as_view(), name="likeness-protection"),
 ]

@@ -174,6 +174,20 @@ ROWS: list[Row] = [
     ),
     Row(
         "POST",
+        L + "protection/challenges/",
+        "likenesses/{likeness}/protection/challenges/",
+        "401 404 404 404 404 404 404 409:not_protectable",
+    ),
+    Row(
+        "POST",
+        L + "protection/",
+        "likenesses/{likeness}/protection/",
+        "401 404 404 404 404 404 404 409:not_protectable",
+        lambda w: {"challenge_id": "00000000-0000-4000-8000-000000000000", "clip": _hello_upload("clip.webm")},
+        multipart=True,
+    ),
+    Row(
+        "POST",
         L + "claims/challenges/",
         "likenesses/{likeness}/claims/challenges/",
         "401 409:claim_own_likeness 201 201 201 201 201 201",
