@@ -16,10 +16,11 @@ from audit.models import AuditEntry
 from licensing.documents import verify
 from licensing.gate import license_authorize
 from licensing.lifecycle import license_approve, license_request
-from licensing.models import License, LicenseStatus
+from licensing.models import License, LicenseStatus, WebhookDelivery
 from licensing.refusals import RefusalReason
 from licensing.signing_keys import public_key_of_platform_key
 from licensing.verification import cache_clear
+from licensing.webhook_delivery import webhook_endpoint_create
 from likeness.liveness_samples import mark_person_verified_for_fixtures
 from likeness.models import Likeness, LikenessStatus
 from likeness.services import likeness_enrol
@@ -90,6 +91,13 @@ def file_claim(claimant, likeness_id, face: str):
 def test_a_winning_claim_freezes_the_impostors_licences_and_the_admin_transfers_the_likeness(impostor_story):
     impostor, studio, work, license = impostor_story
     assert render_check(studio, work, license).allowed
+    studio_hook, _ = webhook_endpoint_create(
+        url="https://studio.example/hooks",
+        events=["likeness.disputed"],
+        organisation=studio.organisation,
+        owner=None,
+        actor=studio.user,
+    )
 
     astronaut = make_persona("collins")
     response = file_claim(astronaut, impostor.likeness.pk, "astronaut")
@@ -99,6 +107,9 @@ def test_a_winning_claim_freezes_the_impostors_licences_and_the_admin_transfers_
 
     refused = render_check(studio, work, license)
     assert not refused.allowed and refused.reason == RefusalReason.LIKENESS_DISPUTED
+    told = WebhookDelivery.objects.get(endpoint=studio_hook, event_type="likeness.disputed")
+    payload = json.loads(told.payload)["data"]
+    assert payload["claim_id"] == claim["id"] and payload["suspended_license_ids"] == [str(license.pk)]
     disputed = AuditEntry.objects.get(action="likeness.disputed", target_id=str(impostor.likeness.pk))
     assert disputed.data["licences_suspended"] == [str(license.pk)]
 
