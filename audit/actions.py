@@ -30,6 +30,8 @@ class AuditAction(models.TextChoices):
     LIKENESS_DISPUTED = "likeness.disputed"
     LIKENESS_CLAIM_DECIDED = "likeness_claim.decided"
     LIKENESS_PROTECTED = "likeness.protected"
+    LIKENESS_ATTESTED = "likeness.attested"
+    ATTESTER_TRUSTED = "organisation.attester_trusted"
     # licensing: parties
     ORGANISATION_CREATED = "organisation.created"
     MEMBERSHIP_ADDED = "membership.added"

@@ -26,9 +26,20 @@ from licensing.api import (
     WorkListApi,
     WorkRightListApi,
 )
+from licensing.attestations_api import AttesterTrustApi, LikenessAttestationsApi
 from licensing.claims_api import ClaimApi, ClaimChallengeApi, ClaimDecisionApi
 
 urlpatterns = [
+    path(
+        "organisations/<uuid:organisation_id>/attester-trust/",
+        AttesterTrustApi.as_view(),
+        name="organisation-attester-trust",
+    ),
+    path(
+        "likenesses/<uuid:likeness_id>/attestations/",
+        LikenessAttestationsApi.as_view(),
+        name="likeness-attestations",
+    ),
     path(
         "likenesses/<uuid:likeness_id>/claims/challenges/",
         ClaimChallengeApi.as_view(),

@@ -33,6 +33,7 @@ def test_the_page_loads_its_script_from_a_file_and_speaks_chinese() -> None:
     assert "/static/web/liveness.js" in page and "<script>" not in page
     likeness_page = client.get(f"/likenesses/{actor.likeness.pk}/").content.decode()
     assert f"/likenesses/{actor.likeness.pk}/live-capture/" in likeness_page
+    assert "制片方无法申请许可" in likeness_page  # "Studios cannot request licences until…"
 
 
 def test_a_still_photo_recorded_on_the_page_gets_a_translated_refusal() -> None:

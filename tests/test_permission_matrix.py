@@ -188,6 +188,21 @@ ROWS: list[Row] = [
     ),
     Row(
         "POST",
+        "organisations/<uuid:organisation_id>/attester-trust/",
+        "organisations/{studio_org}/attester-trust/",
+        "401 404 404 404 404 404 404 201",
+        lambda w: {"note": "talent agency of record"},
+    ),
+    Row("GET", L + "attestations/", "likenesses/{likeness}/attestations/", "401 200 404 404 404 404 404 200"),
+    Row(
+        "POST",
+        L + "attestations/",
+        "likenesses/{likeness}/attestations/",
+        "401 404 404 403:attester_not_trusted 404 404 404 404",
+        lambda w: {"organisation_id": str(w.story.studio.organisation.pk), "statement": "We represent her."},
+    ),
+    Row(
+        "POST",
         L + "claims/challenges/",
         "likenesses/{likeness}/claims/challenges/",
         "401 409:claim_own_likeness 201 201 201 201 201 201",

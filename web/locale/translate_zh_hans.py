@@ -265,6 +265,9 @@ ZH = {
     "Live capture: prove it is you": "现场录像：证明是您本人",
     "Someone has claimed, with a live capture, that this face is hers; its licences are suspended until the platform decides.": "有人通过现场录像声称这张脸是她本人的；在平台作出决定之前，相关许可暂停。",
     "under dispute": "争议中",
+    "Someone has claimed, with a live capture, that this face is hers. Its licences are suspended until the platform decides.": "有人通过现场录像声称这张脸是她本人的。在平台作出决定之前，其许可暂停。",
+    "Studios cannot request licences until you pass the live capture.": "在您通过现场录像验证之前，制片方无法申请许可。",
+    "Attested by trusted organisations": "受信任机构的证明",
 }
 ZH_PLURAL = {
     "%(n)s licence request awaits your decision": "%(n)s 个许可申请等待您的决定",

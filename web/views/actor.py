@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from licensing.attestations import attestations_of
+from likeness.proof import person_verified
 from likeness.selectors import likeness_visible_to, owner_of
 from likeness.services import PhotoUpload, likeness_create, likeness_enrol, likeness_erase, likeness_set_licensable
 from web.forms import EnrolForm, EraseForm, LicensableForm, LikenessCreateForm
@@ -43,6 +45,8 @@ def _likeness_page(request: HttpRequest, likeness_id: uuid.UUID, **context: obje
             "photos": likeness.photos.order_by("position"),
             "enrol_form": context.pop("enrol_form", EnrolForm()),
             "licensable_form": LicensableForm(initial={"licensable": likeness.licensable}),
+            "person_verified": person_verified(likeness),
+            "attestations": attestations_of(likeness),
             **context,
         },
     )
