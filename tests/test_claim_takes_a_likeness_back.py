@@ -162,3 +162,23 @@ def test_only_an_admin_decides(impostor_story):
     response = impostor.client().post(f"/api/v1/claims/{claim['id']}/decision/", {"decision": "reject"}, format="json")
     assert response.status_code == 404
     assert Likeness.objects.get(pk=impostor.likeness.pk).status == LikenessStatus.DISPUTED
+
+
+def test_the_admin_review_page_shows_both_sides_and_its_action_decides(impostor_story):
+    from django.test import Client
+
+    from likeness.models import ClaimStatus, LikenessClaim
+
+    impostor, studio, work, license = impostor_story
+    claim = file_claim(make_persona("collins"), impostor.likeness.pk, "astronaut").json()
+    admin = Client()
+    admin.force_login(make_admin().user)
+    page = admin.get(f"/admin/likeness/likenessclaim/{claim['id']}/change/").content.decode()
+    assert "Claimant&#x27;s live capture" in page and "claim: " in page and "passed" in page
+    assert "Enrolling account&#x27;s live captures" in page and "3 enrolment photo(s)" in page
+    response = admin.post(
+        "/admin/likeness/likenessclaim/", {"action": "reject_claim", "_selected_action": [claim["id"]]}
+    )
+    assert response.status_code == 302
+    assert LikenessClaim.objects.get(pk=claim["id"]).status == ClaimStatus.REJECTED
+    assert render_check(studio, work, license).allowed
