@@ -25,6 +25,13 @@ class AuditAction(models.TextChoices):
     LIKENESS_REVIEWED = "likeness.reviewed"
     LIKENESS_ERASED = "likeness.erased"
     LIKENESS_MATERIALS_RELEASED = "likeness.materials_released"
+    LIKENESS_LIVENESS_CHALLENGED = "likeness.liveness_challenged"
+    LIKENESS_LIVENESS_CHECKED = "likeness.liveness_checked"
+    LIKENESS_DISPUTED = "likeness.disputed"
+    LIKENESS_CLAIM_DECIDED = "likeness_claim.decided"
+    LIKENESS_PROTECTED = "likeness.protected"
+    LIKENESS_ATTESTED = "likeness.attested"
+    ATTESTER_TRUSTED = "organisation.attester_trusted"
     # licensing: parties
     ORGANISATION_CREATED = "organisation.created"
     MEMBERSHIP_ADDED = "membership.added"

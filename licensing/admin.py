@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from audit.access import is_admin
 from config.admin import ReadOnlyAdmin
+from config.errors import DomainError
+from licensing.claims import claim_decide
 from licensing.models import (
     AdaptationGrant,
     License,
@@ -14,6 +20,7 @@ from licensing.models import (
     Work,
     WorkFile,
 )
+from likeness.models import LikenessClaim, LivenessChallenge
 
 
 class MembershipInline(admin.TabularInline[Membership, Organisation]):
@@ -83,3 +90,56 @@ class PlatformKeyAdmin(ReadOnlyAdmin):
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["event_type", "endpoint", "status", "attempts", "next_attempt_at", "delivered_at"]
     list_filter = ["status", "event_type"]
+
+
+def _captures(challenges: Any) -> str:
+    rows = [
+        f"{c.checked_at or c.issued_at:%Y-%m-%d %H:%M} {c.purpose}: {'/'.join(c.sequence)}"
+        f" → {c.outcome or 'not submitted'} ({c.engine or '-'}, challenge {c.pk})"
+        for c in challenges
+    ]
+    return "\n".join(rows) or "none"
+
+
+@admin.register(LikenessClaim)
+class LikenessClaimAdmin(ReadOnlyAdmin):
+    """The review page of claims: both sides' evidence, and the two decisions (signed and audited)."""
+
+    list_display = ["likeness", "claimant", "status", "filed_at", "previous_owner", "decided_at"]
+    list_filter = ["status"]
+    actions = ["transfer_to_claimant", "reject_claim"]
+    readonly_fields = ["claimant_evidence", "enrolling_account_evidence", "decision_document", "decision_signature"]
+
+    @admin.display(description="Claimant's live capture")
+    def claimant_evidence(self, claim: LikenessClaim) -> str:
+        return _captures([claim.challenge])
+
+    @admin.display(description="Enrolling account's live captures")
+    def enrolling_account_evidence(self, claim: LikenessClaim) -> str:
+        captures = LivenessChallenge.objects.filter(
+            likeness_id=claim.likeness_id, issued_to_id=claim.previous_owner.user_id
+        ).order_by("issued_at")
+        photos = claim.likeness.photos.count()
+        return f"{photos} enrolment photo(s); captures:\n{_captures(captures)}"
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return is_admin(request.user)
+
+    def _decide(self, request: HttpRequest, queryset: Any, *, uphold: bool) -> None:
+        for claim in queryset:
+            try:
+                claim_decide(claim=claim, uphold=uphold, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{claim}: {exc.message} ({exc.code})", level=messages.ERROR)
+            else:
+                self.message_user(request, f"{claim}: decided ({'transferred' if uphold else 'rejected'}), signed")
+
+    @admin.action(
+        description="Uphold: transfer to the claimant (licences revoked as fraudulent)", permissions=["decide"]
+    )
+    def transfer_to_claimant(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, uphold=True)
+
+    @admin.action(description="Reject the claim", permissions=["decide"])
+    def reject_claim(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, uphold=False)

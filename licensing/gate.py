@@ -66,6 +66,7 @@ _STATUS_REFUSALS = {
 _LIKENESS_REFUSALS = {
     LikenessStatus.ERASED: RefusalReason.LIKENESS_ERASED,
     LikenessStatus.FROZEN: RefusalReason.LIKENESS_FROZEN,
+    LikenessStatus.DISPUTED: RefusalReason.LIKENESS_DISPUTED,
 }
 
 

@@ -52,7 +52,8 @@ from licensing.selectors import (
 )
 from licensing.signing_keys import owner_current_key, platform_key_current
 from licensing.webhook_delivery import webhook_emit
-from likeness.models import Likeness, LikenessStatus
+from likeness.models import Likeness
+from likeness.proof import likeness_open_to_licences, person_verified
 
 
 @dataclass(frozen=True)
@@ -126,11 +127,15 @@ def license_request(*, studio: Organisation, likeness_id: uuid.UUID, terms: Lice
         likeness = Likeness.objects.select_for_update().select_related("owner").filter(pk=likeness_id).first()
         if likeness is None:
             raise NotFound("no such likeness")
-        if likeness.status != LikenessStatus.ENROLLED or not likeness.licensable:
+        if not likeness_open_to_licences(likeness):
             raise Conflict(
                 "this likeness is not open to licence requests",
                 code=LicensingCode.LIKENESS_NOT_LICENSABLE,
-                detail={"status": likeness.status, "licensable": likeness.licensable},
+                detail={
+                    "status": likeness.status,
+                    "licensable": likeness.licensable,
+                    "person_verified": person_verified(likeness),
+                },
             )
         owner_key = owner_current_key(likeness.owner, actor)
         license = License(
@@ -181,7 +186,7 @@ def license_approve(*, license: License, actor: Actor, signature: str | None = N
                 f"this licence is {license.status}, not awaiting approval", code=LicensingCode.LICENSE_NOT_PENDING
             )
         likeness = license.likeness
-        if likeness.status != LikenessStatus.ENROLLED or not likeness.licensable:
+        if not likeness_open_to_licences(likeness):
             raise Conflict("this likeness is not open to licences", code=LicensingCode.LIKENESS_NOT_LICENSABLE)
         key = OwnerKey.objects.get(kid=license.owner_key_id)
         data = license.document.encode()

@@ -314,3 +314,34 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt at {self.attempted_at}: {self.status_code or self.error}"
+
+
+class TrustedAttester(models.Model):
+    """An organisation the platform trusts to vouch for who a likeness's owner is (an agency, a union)."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.PROTECT, primary_key=True, related_name="attester_trust"
+    )
+    note = models.CharField(max_length=200, help_text="Why it is trusted, e.g. 'talent agency of record'.")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"trusted attester {self.organisation_id}"
+
+
+class LikenessAttestation(models.Model):
+    """A trusted organisation's statement that a likeness's owner is the person whose face it is."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    likeness = models.ForeignKey("likeness.Likeness", on_delete=models.PROTECT, related_name="attestations")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    attested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    statement = models.CharField(max_length=500)
+    attested_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["attested_at"]
+
+    def __str__(self) -> str:
+        return f"attestation of {self.likeness_id} by {self.organisation_id}"

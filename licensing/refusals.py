@@ -23,6 +23,7 @@ class RefusalReason(models.TextChoices):
     WRONG_LICENSEE = "wrong_licensee", _("The licence was granted to another studio")
     LIKENESS_ERASED = "likeness_erased", _("The likeness was erased")
     LIKENESS_FROZEN = "likeness_frozen", _("The likeness is frozen for review")
+    LIKENESS_DISPUTED = "likeness_disputed", _("The likeness is under dispute (a claim awaits review)")
     WORK_FILE_UNKNOWN = "work_file_unknown", _("The target file is not registered to any work")
     WORK_NOT_IN_SCOPE = "work_not_in_scope", _("The target file's work is not named in the licence")
     ADAPTATION_RIGHT_MISSING = "adaptation_right_missing", _("The studio does not hold the right to adapt the work")

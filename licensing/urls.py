@@ -26,8 +26,27 @@ from licensing.api import (
     WorkListApi,
     WorkRightListApi,
 )
+from licensing.attestations_api import AttesterTrustApi, LikenessAttestationsApi
+from licensing.claims_api import ClaimApi, ClaimChallengeApi, ClaimDecisionApi
 
 urlpatterns = [
+    path(
+        "organisations/<uuid:organisation_id>/attester-trust/",
+        AttesterTrustApi.as_view(),
+        name="organisation-attester-trust",
+    ),
+    path(
+        "likenesses/<uuid:likeness_id>/attestations/",
+        LikenessAttestationsApi.as_view(),
+        name="likeness-attestations",
+    ),
+    path(
+        "likenesses/<uuid:likeness_id>/claims/challenges/",
+        ClaimChallengeApi.as_view(),
+        name="likeness-claim-challenges",
+    ),
+    path("likenesses/<uuid:likeness_id>/claims/", ClaimApi.as_view(), name="likeness-claims"),
+    path("claims/<uuid:claim_id>/decision/", ClaimDecisionApi.as_view(), name="claim-decision"),
     path("organisations/", OrganisationListApi.as_view(), name="organisation-list"),
     path("organisations/<uuid:organisation_id>/", OrganisationDetailApi.as_view(), name="organisation-detail"),
     path("organisations/<uuid:organisation_id>/members/", MembershipListApi.as_view(), name="membership-list"),

@@ -40,6 +40,7 @@ EVENT_TYPES = (
     "license.revoked",
     "license.expired",
     "license.exhausted",
+    "likeness.disputed",
 )
 SIGNATURE_HEADER = "Likeness-Webhook-Signature"
 TIMESTAMP_HEADER = "Likeness-Webhook-Timestamp"

@@ -7,7 +7,10 @@ fields the caller changes alongside it), and writes the change's audit entry in 
 The caller holds the likeness's row lock (select_for_update). A likeness is created DRAFT.
 
 DRAFT -> FROZEN is an enrolment whose face is already enrolled as another likeness (held for an
-admin's review); FROZEN -> ENROLLED is the admin approving it. Any likeness not yet erased may be erased.
+admin's review); FROZEN -> ENROLLED is the admin approving it. ENROLLED or FROZEN -> DISPUTED is a claim
+by someone whose live capture matches the face (licensing/claims.py); an admin's decision returns it to
+ENROLLED (the claim upheld: the likeness passes to the claimant) or to where it was (the claim
+rejected). Any likeness not yet erased may be erased.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from likeness.models import Likeness, LikenessStatus
 
 ALLOWED: dict[LikenessStatus, frozenset[LikenessStatus]] = {
     LikenessStatus.DRAFT: frozenset({LikenessStatus.ENROLLED, LikenessStatus.FROZEN, LikenessStatus.ERASED}),
-    LikenessStatus.FROZEN: frozenset({LikenessStatus.ENROLLED, LikenessStatus.ERASED}),
-    LikenessStatus.ENROLLED: frozenset({LikenessStatus.ERASED}),
+    LikenessStatus.FROZEN: frozenset({LikenessStatus.ENROLLED, LikenessStatus.DISPUTED, LikenessStatus.ERASED}),
+    LikenessStatus.ENROLLED: frozenset({LikenessStatus.DISPUTED, LikenessStatus.ERASED}),
+    LikenessStatus.DISPUTED: frozenset({LikenessStatus.ENROLLED, LikenessStatus.FROZEN, LikenessStatus.ERASED}),
     LikenessStatus.ERASED: frozenset(),
 }
 

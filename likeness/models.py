@@ -22,6 +22,7 @@ class LikenessStatus(models.TextChoices):
     DRAFT = "draft", _("Draft (no reference photos yet)")
     ENROLLED = "enrolled", _("Enrolled")
     FROZEN = "frozen", _("Frozen for review")
+    DISPUTED = "disputed", _("Under dispute (a claim awaits review)")
     ERASED = "erased", _("Erased")
 
 
@@ -101,3 +102,98 @@ class FaceEmbedding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.engine} embedding of {self.likeness_id}"
+
+
+class LivenessPurpose(models.TextChoices):
+    ENROLMENT = "enrolment", "Proof of person at enrolment"
+    CLAIM = "claim", "A claim by the person whose face it is"
+    PROTECTED = "protected", "Registering a protected person"
+
+
+class LivenessChallenge(models.Model):
+    """A single-use head-turn challenge, and (once a clip was submitted) the result of checking it.
+
+    `outcome` is "passed" or the reason code of the first check that failed. The clip is stored
+    sealed under the likeness's data key (`clip_storage_name`) and deleted on erasure.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    likeness = models.ForeignKey(Likeness, on_delete=models.PROTECT, related_name="liveness_challenges")
+    issued_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    purpose = models.CharField(max_length=16, choices=LivenessPurpose.choices, default=LivenessPurpose.ENROLMENT)
+    sequence = models.JSONField(help_text='Head moves in order, e.g. ["left", "right", "up", "hold"].')
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=40, blank=True, default="")
+    engine = models.CharField(max_length=32, blank=True, default="")
+    model_info = models.JSONField(default=dict, blank=True)
+    clip_storage_name = models.CharField(max_length=300, blank=True, default="")
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["likeness", "outcome"], name="liveness_likeness_outcome")]
+
+    def __str__(self) -> str:
+        return f"liveness challenge {self.pk} ({self.outcome or 'open'})"
+
+
+class LivenessClipFingerprint(models.Model):
+    """A keyed hash (HMAC) of every clip ever submitted, so no clip is accepted twice (replay)."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    challenge = models.ForeignKey(LivenessChallenge, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"clip fingerprint of {self.challenge_id}"
+
+
+class ClaimStatus(models.TextChoices):
+    OPEN = "open", "Open (awaiting review)"
+    UPHELD = "upheld", "Upheld (likeness transferred to the claimant)"
+    REJECTED = "rejected", "Rejected"
+
+
+class LikenessClaim(models.Model):
+    """A person's claim that an enrolled likeness is her face, proven by her own live capture.
+
+    Filing it puts the likeness under dispute; an admin's decision is a platform-signed document
+    (`decision_document`, canonical JSON, and `decision_signature`, Ed25519 by the platform key).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    likeness = models.ForeignKey(Likeness, on_delete=models.PROTECT, related_name="claims")
+    claimant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    challenge = models.OneToOneField(LivenessChallenge, on_delete=models.PROTECT, related_name="claim")
+    statement = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.OPEN)
+    previous_status = models.CharField(max_length=16, choices=LikenessStatus.choices)
+    previous_owner = models.ForeignKey(LikenessOwner, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decision_document = models.TextField(blank=True, default="")
+    decision_signature = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["-filed_at"]
+
+    def __str__(self) -> str:
+        return f"claim on {self.likeness_id} ({self.status})"
+
+
+class ProtectedFace(models.Model):
+    """A person's face registered by an admin, on her own live capture, so that nobody else can enrol it
+    unnoticed: any later enrolment that matches is frozen for review before it can be licensed."""
+
+    likeness = models.OneToOneField(Likeness, on_delete=models.PROTECT, primary_key=True, related_name="protection")
+    challenge = models.OneToOneField(LivenessChallenge, on_delete=models.PROTECT, related_name="+")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"protected face {self.likeness_id}"

@@ -2,12 +2,17 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from likeness.models import Likeness
+from likeness.models import Likeness, ProtectedFace
+from likeness.proof import person_verified
 
 
 class LikenessOut(serializers.ModelSerializer[Likeness]):
     owner_display_name = serializers.CharField(source="owner.display_name", read_only=True)
     reference_photos = serializers.SerializerMethodField()
+    protected = serializers.SerializerMethodField(help_text="Whether an admin registered this face as protected.")
+    person_verified = serializers.SerializerMethodField(
+        help_text="Whether the owner passed a live capture matching the enrolment photos (needed for licences)."
+    )
 
     class Meta:
         model = Likeness
@@ -18,6 +23,8 @@ class LikenessOut(serializers.ModelSerializer[Likeness]):
             "status",
             "licensable",
             "reference_photos",
+            "person_verified",
+            "protected",
             "created_at",
             "updated_at",
         ]
@@ -25,6 +32,12 @@ class LikenessOut(serializers.ModelSerializer[Likeness]):
 
     def get_reference_photos(self, likeness: Likeness) -> int:
         return likeness.photos.count()
+
+    def get_protected(self, likeness: Likeness) -> bool:
+        return ProtectedFace.objects.filter(likeness=likeness).exists()
+
+    def get_person_verified(self, likeness: Likeness) -> bool:
+        return person_verified(likeness)
 
 
 class LikenessCreateIn(serializers.Serializer[None]):

@@ -11,6 +11,7 @@ from likeness.api import (
     LikenessReviewApi,
     OwnerRegisterApi,
 )
+from likeness.liveness_api import LivenessChallengeApi, LivenessClipApi, ProtectionApi, ProtectionChallengeApi
 
 urlpatterns = [
     path("owners/", OwnerRegisterApi.as_view(), name="owner-register"),
@@ -24,4 +25,16 @@ urlpatterns = [
     path("likenesses/<uuid:likeness_id>/enrolment/", LikenessEnrolmentApi.as_view(), name="likeness-enrolment"),
     path("likenesses/<uuid:likeness_id>/erasure/", LikenessErasureApi.as_view(), name="likeness-erasure"),
     path("likenesses/<uuid:likeness_id>/review/", LikenessReviewApi.as_view(), name="likeness-review"),
+    path(
+        "likenesses/<uuid:likeness_id>/liveness/challenges/",
+        LivenessChallengeApi.as_view(),
+        name="likeness-liveness-challenges",
+    ),
+    path("likenesses/<uuid:likeness_id>/liveness/", LivenessClipApi.as_view(), name="likeness-liveness"),
+    path(
+        "likenesses/<uuid:likeness_id>/protection/challenges/",
+        ProtectionChallengeApi.as_view(),
+        name="likeness-protection-challenges",
+    ),
+    path("likenesses/<uuid:likeness_id>/protection/", ProtectionApi.as_view(), name="likeness-protection"),
 ]

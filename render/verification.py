@@ -103,6 +103,7 @@ class VerificationReport:
     job: dict[str, Any] | None = None
     license: dict[str, Any] | None = None
     likeness_owner: str | None = None
+    likeness_under_dispute: bool = False
     consistent: bool = True
     summary: list[str] = field(default_factory=list)
 
@@ -340,6 +341,9 @@ def _describe(
         }
         report.likeness_owner = license.likeness.owner.display_name
         report.summary.append(f"made under licence {license.pk}, which is {status.status}")
+        if license.likeness.status == "disputed":  # likeness/models.py LikenessStatus.DISPUTED
+            report.likeness_under_dispute = True
+            report.summary.append("the likeness is under dispute: someone has claimed that this face is hers")
 
 
 def verify_media_upload(data_chunks: Any, *, size: int, limits: MediaLimits, suffix: str = "") -> VerificationReport:

@@ -131,7 +131,10 @@ def make_enrolled_actor(name: str = "actor") -> Actor:
     from likeness.services import likeness_enrol
 
     actor = make_actor(name)
+    from likeness.liveness_samples import mark_person_verified_for_fixtures
+
     actor.likeness = likeness_enrol(likeness=actor.likeness, photos=astronaut_photos(), actor=actor.user)
+    mark_person_verified_for_fixtures(actor.likeness)
     return actor
 
 
@@ -139,13 +142,16 @@ def make_enrolled_actor(name: str = "actor") -> Actor:
 
 
 def make_licensable_actor(name: str = "actor") -> Actor:
-    """An actor whose likeness is ENROLLED and licensable, without running the face engines."""
+    """An actor whose likeness is ENROLLED, licensable and person-verified, without running the face engines."""
     from config import clock
     from likeness.models import Likeness, LikenessStatus
 
     actor = make_actor(name)
+    from likeness.liveness_samples import mark_person_verified_for_fixtures
+
     Likeness.objects.filter(pk=actor.likeness.pk).update(status=LikenessStatus.ENROLLED, updated_at=clock.now())
     actor.likeness.refresh_from_db()
+    mark_person_verified_for_fixtures(actor.likeness)
     return actor
 
 

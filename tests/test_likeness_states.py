@@ -30,9 +30,11 @@ def put_in(likeness: Likeness, status: LikenessStatus) -> Likeness:
 
 def test_the_table_is_the_documented_life_of_a_likeness() -> None:
     """A draft is enrolled, or frozen when its face is already enrolled; an admin's review enrols a
-    frozen one; any likeness may be erased, and erasure is for good."""
+    frozen one; a claim puts an enrolled or frozen likeness under dispute, and the admin's decision
+    returns it to enrolled or to where it was; any likeness may be erased, and erasure is for good."""
     d, e, f, x = LikenessStatus.DRAFT, LikenessStatus.ENROLLED, LikenessStatus.FROZEN, LikenessStatus.ERASED
-    assert ALLOWED == {d: {e, f, x}, f: {e, x}, e: {x}, x: set()}
+    u = LikenessStatus.DISPUTED
+    assert ALLOWED == {d: {e, f, x}, f: {e, u, x}, e: {u, x}, u: {e, f, x}, x: set()}
 
 
 @pytest.mark.parametrize("source", list(LikenessStatus), ids=str)

@@ -201,6 +201,12 @@ def the_likeness_is_frozen_for_review(story: RenderStory, clock: Any) -> dict[st
     return {}
 
 
+def the_likeness_is_under_dispute(story: RenderStory, clock: Any) -> dict[str, Any]:
+    """A claim's effect (tests/test_claim_takes_a_likeness_back.py files a real one)."""
+    Likeness.objects.filter(pk=story.actor.likeness.pk).update(status=LikenessStatus.DISPUTED)
+    return {}
+
+
 CASES: list[tuple[RefusalReason, Arrange, dict[str, Any]]] = [
     (RefusalReason.WRONG_LICENSEE, a_rival_studio_submits_studios_licence, {}),
     (RefusalReason.WORK_FILE_UNKNOWN, the_file_is_registered_to_no_work, {}),
@@ -224,6 +230,7 @@ CASES: list[tuple[RefusalReason, Arrange, dict[str, Any]]] = [
     (RefusalReason.LICENSE_NOT_FOUND, the_licence_does_not_exist, {}),
     (RefusalReason.LIKENESS_ERASED, the_likeness_is_erased, {}),
     (RefusalReason.LIKENESS_FROZEN, the_likeness_is_frozen_for_review, {}),
+    (RefusalReason.LIKENESS_DISPUTED, the_likeness_is_under_dispute, {}),
 ]
 
 

@@ -47,7 +47,10 @@ from licensing.parties import organisation_create
 from licensing.refusals import RefusalReason
 from licensing.scope import Scope, describe
 from licensing.works import WorkFileSpec, WorkRightSpec, adaptation_grant_create, work_file_add, work_register
+from likeness.engines import get_engine
+from likeness.liveness_samples import genuine_clip
 from likeness.models import Likeness, LikenessOwner, LikenessStatus
+from likeness.proof import liveness_challenge_issue, liveness_submit
 from likeness.services import PhotoUpload, likeness_create, likeness_enrol, owner_register
 from render.c2pa_manifest import read_manifest
 from render.contact_sheet import write_contact_sheet
@@ -158,6 +161,11 @@ def _enrolled_likeness(cast: _Cast, say: Say) -> Likeness:
         )
     engine = likeness.embeddings.values_list("engine", flat=True).first()
     say(f"   likeness {likeness.pk} enrolled with the {engine} engine; photos and embeddings encrypted at rest")
+    challenge = liveness_challenge_issue(likeness=likeness, actor=cast.actor)
+    say(f"   live capture: challenge {' / '.join(challenge.sequence)} (a synthetic clip stands in for the camera)")
+    clip = genuine_clip(get_engine(engine), face, list(challenge.sequence))
+    liveness_submit(likeness=likeness, challenge_id=challenge.pk, clip=clip, actor=cast.actor)
+    say("   proof of person passed: the likeness is open to licences")
     return likeness
 
 

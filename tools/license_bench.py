@@ -60,6 +60,7 @@ class LicenseBenchResult:
 
 def _story() -> tuple[License, str]:
     from accounts.services import user_create
+    from likeness.liveness_samples import mark_person_verified_for_fixtures
     from likeness.models import Likeness, LikenessStatus
     from likeness.services import likeness_create, owner_register
 
@@ -68,6 +69,7 @@ def _story() -> tuple[License, str]:
     owner = owner_register(user=actor, display_name="Bench Actor", actor=actor)
     likeness = likeness_create(owner=owner, display_name="Bench face", actor=actor)
     Likeness.objects.filter(pk=likeness.pk).update(status=LikenessStatus.ENROLLED)
+    mark_person_verified_for_fixtures(likeness)
     holder_user, studio_user = user_create(username="bench-holder"), user_create(username="bench-studio")
     holder = organisation_create(
         name="Bench Films", kind=OrganisationKind.RIGHTS_HOLDER, creator=holder_user, actor=holder_user

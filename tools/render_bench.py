@@ -227,6 +227,7 @@ def build_story(clips: list[Path]) -> Story:
     from licensing.models import OrganisationKind, RightKind, WorkKind
     from licensing.parties import organisation_create
     from licensing.works import WorkFileSpec, WorkRightSpec, adaptation_grant_create, work_register
+    from likeness.liveness_samples import mark_person_verified_for_fixtures
     from likeness.models import LikenessStatus
     from likeness.services import (
         PhotoUpload,
@@ -275,6 +276,7 @@ def build_story(clips: list[Path]) -> Story:
         likeness = likeness_enrol(likeness=likeness, photos=uploads, actor=actor, engine_name=engine_name)
         if likeness.status != LikenessStatus.ENROLLED:
             raise RuntimeError(f"the {engine_name} bench actor was not enrolled: {likeness.status}")
+        mark_person_verified_for_fixtures(likeness)
         license = license_request(
             studio=studio,
             likeness_id=likeness.pk,

@@ -25,6 +25,10 @@ EXPLANATIONS: dict[str, Promise] = {
     RefusalReason.WRONG_LICENSEE: _("This licence was granted to another studio."),
     RefusalReason.LIKENESS_ERASED: _("The owner erased this likeness; it can never be rendered again."),
     RefusalReason.LIKENESS_FROZEN: _("The likeness is frozen while the platform reviews its enrolment."),
+    RefusalReason.LIKENESS_DISPUTED: _(
+        "Someone has claimed, with a live capture, that this face is hers; its licences are suspended until "
+        "the platform decides."
+    ),
     RefusalReason.WORK_FILE_UNKNOWN: _(
         "The file you uploaded is not registered to any work. Register it with its work first."
     ),

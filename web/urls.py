@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from web.signin import SignInView
-from web.views import actor, home, licences, public, renders, works
+from web.views import actor, home, licences, liveness, public, renders, works
 
 app_name = "web"
 
@@ -19,6 +19,17 @@ urlpatterns = [
     path("likenesses/<uuid:likeness_id>/enrol/", actor.likeness_enrol_photos, name="likeness-enrol"),
     path("likenesses/<uuid:likeness_id>/licensable/", actor.likeness_licensable, name="likeness-licensable"),
     path("likenesses/<uuid:likeness_id>/erase/", actor.likeness_erase_confirm, name="likeness-erase"),
+    path("likenesses/<uuid:likeness_id>/live-capture/", liveness.live_capture, name="likeness-live-capture"),
+    path(
+        "likenesses/<uuid:likeness_id>/live-capture/challenge/",
+        liveness.live_capture_challenge,
+        name="likeness-live-capture-challenge",
+    ),
+    path(
+        "likenesses/<uuid:likeness_id>/live-capture/clip/",
+        liveness.live_capture_clip,
+        name="likeness-live-capture-clip",
+    ),
     # Licences
     path("licences/", licences.licence_list, name="licences"),
     path("licences/request/", licences.licence_request, name="licence-request"),

@@ -13,7 +13,9 @@ from django.views.decorators.http import require_POST
 from config.errors import DomainError
 from config.throttling import EnrolRateThrottle, page_allowed
 from config.uploads import upload_limit
+from licensing.attestations import attestations_of
 from likeness.codes import PhotoCode
+from likeness.proof import person_verified
 from likeness.selectors import likeness_visible_to, owner_of
 from likeness.services import (
     PhotoUpload,
@@ -54,6 +56,8 @@ def _likeness_page(request: HttpRequest, likeness_id: uuid.UUID, **context: obje
             "photos": likeness.photos.order_by("position"),
             "enrol_form": context.pop("enrol_form", EnrolForm()),
             "licensable_form": LicensableForm(initial={"licensable": likeness.licensable}),
+            "person_verified": person_verified(likeness),
+            "attestations": attestations_of(likeness),
             **context,
         },
     )

@@ -2,6 +2,8 @@
 
 It lives in the tools app (a checkout's tooling: the image does not ship it), above every product
 app, so it may import any benchmark module. Targets: `audit` (tools/audit_bench.py),
+`liveness` (tools/liveness_bench.py: acceptance of genuine live captures and rejection of attacks;
+smoke: `--smoke`),
 `audit_proofs` (tools/audit_proof_bench.py: inclusion/consistency proofs and roots at 10k, 100k and 1M
 entries through the service and the API next to the pure algorithm, with SQL queries per proof; smoke:
 `--smoke`), `face_search`
@@ -52,6 +54,7 @@ class Command(BaseCommand):
                 "audit_proofs",
                 "face_search",
                 "license_authorize",
+                "liveness",
                 "watermark",
                 "render",
                 "scale_out",
@@ -101,6 +104,7 @@ class Command(BaseCommand):
             "audit_proofs": self._audit_proofs,
             "face_search": self._face_search,
             "license_authorize": self._license_authorize,
+            "liveness": self._liveness,
             "render": self._render,
             "scale_out": self._scale_out,
             "swap_quality": self._swap_quality,
@@ -120,6 +124,12 @@ class Command(BaseCommand):
         )
         for line in render.lines():
             self.stdout.write(line)
+
+    def _liveness(self, options: dict[str, Any]) -> None:
+        from tools.liveness_bench import run_liveness_bench
+
+        liveness = run_liveness_bench(clips_per_face=1 if options["smoke"] else 4, report=self.stderr.write)
+        self.stdout.write("\n".join(liveness.lines()))
 
     def _license_authorize(self, options: dict[str, Any]) -> None:
         iterations = 200 if options["smoke"] else options["iterations"]
