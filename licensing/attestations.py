@@ -16,6 +16,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
 from config.errors import Conflict, Forbidden, Invalid, NotFound
+from licensing.codes import LicensingCode
 from licensing.models import LikenessAttestation, Organisation, TrustedAttester
 from licensing.selectors import is_member
 from likeness.models import Likeness, LikenessStatus
@@ -23,13 +24,13 @@ from likeness.models import Likeness, LikenessStatus
 
 def attester_trust(*, organisation: Organisation, note: str, actor: Any) -> TrustedAttester:
     if not is_admin(actor):
-        raise Forbidden("only an admin decides whom the platform trusts", code="not_an_admin")
+        raise Forbidden("only an admin decides whom the platform trusts", code=LicensingCode.NOT_AN_ADMIN)
     note = note.strip()
     if not note or len(note) > 200:
         raise Invalid("say in 1 to 200 characters why it is trusted", detail={"field": "note"})
     with transaction.atomic():
         if TrustedAttester.objects.filter(organisation=organisation).exists():
-            raise Conflict("this organisation is already trusted", code="already_trusted")
+            raise Conflict("this organisation is already trusted", code=LicensingCode.ALREADY_TRUSTED)
         trust = TrustedAttester.objects.create(
             organisation=organisation, note=note, granted_by=actor, granted_at=clock.now()
         )
@@ -45,7 +46,9 @@ def likeness_attest(
     if organisation is None or not is_member(actor, organisation):
         raise NotFound("no such organisation")
     if not TrustedAttester.objects.filter(organisation=organisation).exists():
-        raise Forbidden("this organisation is not trusted to attest likenesses", code="attester_not_trusted")
+        raise Forbidden(
+            "this organisation is not trusted to attest likenesses", code=LicensingCode.ATTESTER_NOT_TRUSTED
+        )
     statement = statement.strip()
     if not statement or len(statement) > 500:
         raise Invalid("the statement must be 1 to 500 characters", detail={"field": "statement"})

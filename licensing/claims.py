@@ -26,11 +26,13 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
 from config.errors import Conflict, Forbidden, NotFound
+from licensing.codes import LicensingCode
 from licensing.documents import FORMAT, canonical, digest, format_time, sign
 from licensing.lifecycle import _decline_locked, _revoke_locked
 from licensing.models import License, LicenseStatus
 from licensing.signing_keys import platform_key_current
 from licensing.webhook_delivery import webhook_emit
+from likeness.codes import LikenessCode
 from likeness.likeness_states import likeness_transition
 from likeness.models import (
     ClaimStatus,
@@ -53,7 +55,7 @@ def _claimable(likeness_id: uuid.UUID, actor: Any) -> Likeness:
     if likeness is None:
         raise NotFound("no such likeness")
     if likeness.owner.user_id == getattr(actor, "pk", None):
-        raise Conflict("this likeness is already yours", code="claim_own_likeness")
+        raise Conflict("this likeness is already yours", code=LicensingCode.CLAIM_OWN_LIKENESS)
     return likeness
 
 
@@ -71,14 +73,14 @@ def claim_file(
         pk=challenge_id, likeness=likeness, purpose=LivenessPurpose.CLAIM, issued_to_id=getattr(actor, "pk", None)
     ).first()
     if challenge is None:
-        raise NotFound("no such claim challenge for you on this likeness", code="liveness_challenge_unknown")
+        raise NotFound("no such claim challenge for you on this likeness", code=LikenessCode.LIVENESS_CHALLENGE_UNKNOWN)
     outcome = liveness_check(likeness=likeness, challenge_id=challenge.pk, clip=clip, actor=actor)
     if outcome.problem is not None:
         raise refusal_error(outcome.problem, outcome.challenge)
     with transaction.atomic():
         likeness = Likeness.objects.select_for_update().select_related("owner").get(pk=likeness.pk)
         if likeness.status not in _CLAIMABLE:
-            raise Conflict(f"the likeness is {likeness.status}; it cannot be claimed", code="not_claimable")
+            raise Conflict(f"the likeness is {likeness.status}; it cannot be claimed", code=LicensingCode.NOT_CLAIMABLE)
         now = clock.now()
         previous = likeness.status
         claim = LikenessClaim.objects.create(
@@ -140,11 +142,11 @@ def claim_decision_document(
 def claim_decide(*, claim: LikenessClaim, uphold: bool, actor: Any) -> LikenessClaim:
     """An admin's decision: uphold (transfer to the claimant; licences revoked as fraudulent) or reject."""
     if not is_admin(actor):
-        raise Forbidden("only an admin decides on claims", code="not_an_admin")
+        raise Forbidden("only an admin decides on claims", code=LicensingCode.NOT_AN_ADMIN)
     with transaction.atomic():
         claim = LikenessClaim.objects.select_for_update().get(pk=claim.pk)
         if claim.status != ClaimStatus.OPEN:
-            raise Conflict(f"this claim is already {claim.status}", code="claim_decided")
+            raise Conflict(f"this claim is already {claim.status}", code=LicensingCode.CLAIM_DECIDED)
         likeness = Likeness.objects.select_for_update().select_related("owner").get(pk=claim.likeness_id)
         now = clock.now()
         decision = "transfer_to_claimant" if uphold else "reject"

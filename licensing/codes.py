@@ -9,6 +9,12 @@ from django.db import models
 
 
 class LicensingCode(models.TextChoices):
+    NOT_AN_ADMIN = "not_an_admin", "Only an admin may do this"
+    ATTESTER_NOT_TRUSTED = "attester_not_trusted", "The organisation is not trusted to attest enrolments"
+    ALREADY_TRUSTED = "already_trusted", "The organisation is already trusted to attest"
+    CLAIM_OWN_LIKENESS = "claim_own_likeness", "An owner cannot claim her own likeness"
+    NOT_CLAIMABLE = "not_claimable", "The likeness cannot be claimed in its present state"
+    CLAIM_DECIDED = "claim_decided", "The claim has already been decided"
     ORGANISATION_EXISTS = "organisation_exists", "An organisation of this kind and name already exists"
     ALREADY_MEMBER = "already_member", "That user is already a member"
     LAST_MANAGER = "last_manager", "An organisation keeps at least one manager"

@@ -20,6 +20,13 @@ class LikenessCode(models.TextChoices):
     PHOTO_COUNT = "photo_count", "The number of reference photos is outside the allowed range"
     PHOTOS_DISAGREE = "photos_disagree", "The reference photos do not show the same person"
     TRANSITION_REFUSED = "likeness_transition_refused", "The likeness cannot move from its state to that one"
+    LIKENESS_DISPUTED = "likeness_disputed", "The likeness is under dispute (a claim awaits review)"
+    LIVENESS_NOT_ENROLLED = "liveness_not_enrolled", "A live capture needs the likeness's enrolment photos first"
+    LIVENESS_CHALLENGE_UNKNOWN = "liveness_challenge_unknown", "No such live-capture challenge for you"
+    LIVENESS_CHALLENGE_USED = "liveness_challenge_used", "The live-capture challenge was already used"
+    LIVENESS_CHALLENGE_EXPIRED = "liveness_challenge_expired", "The live-capture challenge has expired"
+    NOT_PROTECTABLE = "not_protectable", "This likeness cannot be registered as protected"
+    ALREADY_PROTECTED = "already_protected", "This person is already protected"
 
 
 class PhotoCode(models.TextChoices):

@@ -105,9 +105,9 @@ class FaceEmbedding(models.Model):
 
 
 class LivenessPurpose(models.TextChoices):
-    ENROLMENT = "enrolment", "Proof of person at enrolment"
-    CLAIM = "claim", "A claim by the person whose face it is"
-    PROTECTED = "protected", "Registering a protected person"
+    ENROLMENT = "enrolment", _("Proof of person at enrolment")
+    CLAIM = "claim", _("A claim by the person whose face it is")
+    PROTECTED = "protected", _("Registering a protected person")
 
 
 class LivenessChallenge(models.Model):
@@ -151,9 +151,9 @@ class LivenessClipFingerprint(models.Model):
 
 
 class ClaimStatus(models.TextChoices):
-    OPEN = "open", "Open (awaiting review)"
-    UPHELD = "upheld", "Upheld (likeness transferred to the claimant)"
-    REJECTED = "rejected", "Rejected"
+    OPEN = "open", _("Open (awaiting review)")
+    UPHELD = "upheld", _("Upheld (likeness transferred to the claimant)")
+    REJECTED = "rejected", _("Rejected")
 
 
 class LikenessClaim(models.Model):

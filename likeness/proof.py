@@ -32,6 +32,7 @@ from audit.services import audit_record
 from config import clock
 from config.errors import Conflict, Invalid, NotFound
 from likeness import crypto
+from likeness.codes import LikenessCode
 from likeness.engines import FaceEngine, get_engine
 from likeness.keystore import load_data_key
 from likeness.liveness import HOLD, TURNS, LivenessProblem, LivenessVerdict, verify_clip
@@ -119,7 +120,7 @@ def liveness_challenge_issue(
         if likeness.status not in (LikenessStatus.ENROLLED, LikenessStatus.FROZEN, LikenessStatus.DISPUTED):
             raise Conflict(
                 "enrol photos of your face before the live capture",
-                code="liveness_not_enrolled",
+                code=LikenessCode.LIVENESS_NOT_ENROLLED,
                 detail={"status": likeness.status},
             )
         now = clock.now()
@@ -172,18 +173,18 @@ def _take_challenge(*, likeness: Likeness, challenge_id: uuid.UUID, data: bytes,
             LivenessChallenge.objects.select_for_update().filter(pk=challenge_id, likeness_id=likeness.pk).first()
         )
         if challenge is None:
-            raise NotFound("no such liveness challenge for this likeness", code="liveness_challenge_unknown")
+            raise NotFound("no such liveness challenge for this likeness", code=LikenessCode.LIVENESS_CHALLENGE_UNKNOWN)
         if challenge.used_at is not None:
             raise Conflict(
                 "this challenge was already used; ask for a new one",
-                code="liveness_challenge_used",
+                code=LikenessCode.LIVENESS_CHALLENGE_USED,
                 detail={"challenge_id": str(challenge.pk)},
             )
         now = clock.now()
         if now > challenge.expires_at:
             raise Conflict(
                 "this challenge has expired; ask for a new one and record it at once",
-                code="liveness_challenge_expired",
+                code=LikenessCode.LIVENESS_CHALLENGE_EXPIRED,
                 detail={"challenge_id": str(challenge.pk), "expired_at": challenge.expires_at.isoformat()},
             )
         challenge.used_at = now

@@ -22,6 +22,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from config import clock
 from config.errors import Conflict, NotFound
+from likeness.codes import LikenessCode
 from likeness.models import Likeness, LikenessStatus, LivenessChallenge, LivenessPurpose, ProtectedFace
 from likeness.proof import liveness_challenge_issue, liveness_check, refusal_error
 
@@ -32,11 +33,11 @@ def _protectable(likeness: Likeness, actor: Any) -> Likeness:
     if likeness.licensable or likeness.status != LikenessStatus.ENROLLED:
         raise Conflict(
             "only an enrolled likeness registered not licensable (to protect the face) can be protected",
-            code="not_protectable",
+            code=LikenessCode.NOT_PROTECTABLE,
             detail={"status": likeness.status, "licensable": likeness.licensable},
         )
     if ProtectedFace.objects.filter(likeness=likeness).exists():
-        raise Conflict("this face is already protected", code="already_protected")
+        raise Conflict("this face is already protected", code=LikenessCode.ALREADY_PROTECTED)
     return likeness
 
 
@@ -51,7 +52,7 @@ def protected_face_register(*, likeness: Likeness, challenge_id: uuid.UUID, clip
     if not LivenessChallenge.objects.filter(
         pk=challenge_id, likeness=likeness, purpose=LivenessPurpose.PROTECTED
     ).exists():
-        raise NotFound("no such protection challenge for this likeness", code="liveness_challenge_unknown")
+        raise NotFound("no such protection challenge for this likeness", code=LikenessCode.LIVENESS_CHALLENGE_UNKNOWN)
     outcome = liveness_check(likeness=likeness, challenge_id=challenge_id, clip=clip, actor=actor)
     if outcome.problem is not None:
         raise refusal_error(outcome.problem, outcome.challenge)

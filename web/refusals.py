@@ -113,6 +113,18 @@ SENTENCES: dict[str, Promise] = {
     "license_transition_refused": _("The licence is no longer in a state that allows this. Reload the page."),
     "likeness_transition_refused": _("The likeness is no longer in a state that allows this. Reload the page."),
     "render_job_transition_refused": _("The render is no longer in a state that allows this. Reload the page."),
+    "liveness_not_enrolled": _("Add your enrolment photos before recording the live check."),
+    "liveness_challenge_unknown": _("This live check is not one we gave you. Start a new one."),
+    "liveness_challenge_used": _("This live check was already used. Start a new one."),
+    "liveness_challenge_expired": _("The time for this live check ran out. Start a new one."),
+    "not_protectable": _("This likeness cannot be registered as protected."),
+    "already_protected": _("This person is already protected."),
+    "not_an_admin": _("Only an administrator may do this."),
+    "attester_not_trusted": _("This organisation is not trusted to vouch for likenesses."),
+    "already_trusted": _("This organisation is already trusted to vouch for likenesses."),
+    "claim_own_likeness": _("You cannot claim a likeness that is already yours."),
+    "not_claimable": _("This likeness cannot be claimed in its present state."),
+    "claim_decided": _("This claim has already been decided."),
 }
 
 # A plain "validation_failed" names the field at fault in detail["field"]; say what that field needs.
@@ -137,6 +149,8 @@ FIELD_SENTENCES: dict[str, Promise] = {
     "url": _("This web address cannot receive notifications."),
     "fee_per_render": _("Give the fee as an amount with at most two decimals and a currency code such as EUR."),
     "expires_at": _("Give an expiry in the future, or none."),
+    "note": _("Write a note of at most 500 characters."),
+    "statement": _("Write a statement of 1 to 2,000 characters."),
 }
 
 
