@@ -40,6 +40,9 @@ EVENT_TYPES = (
     "license.revoked",
     "license.expired",
     "license.exhausted",
+    "render_job.completed",
+    "render_job.refused",
+    "render_job.revoked",
 )
 SIGNATURE_HEADER = "Likeness-Webhook-Signature"
 TIMESTAMP_HEADER = "Likeness-Webhook-Timestamp"

@@ -29,3 +29,11 @@ def licence_status(code: str) -> str:
         return str(LicenseStatus(code).label)
     except ValueError:
         return code
+
+
+@register.simple_tag
+def unread_count(user: Any) -> int:
+    """How many of the signed-in person's notifications are unread (0 for a visitor)."""
+    from accounts.notifications import notifications_unread_count
+
+    return notifications_unread_count(user)
