@@ -322,6 +322,25 @@ CELERY_BEAT_SCHEDULE["webhook-retry-due"] = {
     "task": "licensing.tasks.webhook_retry_due_task",
     "schedule": float(WEBHOOK_RETRY_BASE_SECONDS),
 }
+# Owners hear this many days before a licence on their likeness ends; the check runs this often.
+LICENSE_EXPIRING_NOTICE_DAYS = env_int("LICENSE_EXPIRING_NOTICE_DAYS", 7, minimum=1, maximum=90)
+LICENSE_EXPIRING_INTERVAL_SECONDS = env_int("LICENSE_EXPIRING_INTERVAL_SECONDS", 3600, minimum=60)
+CELERY_BEAT_SCHEDULE["license-expiring-notify"] = {
+    "task": "licensing.tasks.license_expiring_notify_task",
+    "schedule": float(LICENSE_EXPIRING_INTERVAL_SECONDS),
+}
+
+# E-mail (notifications): Django's mail system. The console backend prints them (development);
+# production sets the SMTP backend and its host, port, credentials and TLS here.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=120)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Likeness platform <noreply@localhost>")
 
 # Bearer token for GET /metrics (Prometheus); unset: only staff sessions may read it.
 METRICS_TOKEN = env_optional("METRICS_TOKEN")

@@ -42,6 +42,7 @@ from licensing.models import (
     OwnerKey,
     Work,
 )
+from licensing.notices import license_notify
 from licensing.parties import require_member
 from licensing.refusals import RefusalReason
 from licensing.scope import ScopeError, build_scope
@@ -172,6 +173,7 @@ def license_request(*, studio: Organisation, likeness_id: uuid.UUID, terms: Lice
             },
         )
         license_event(license=license, event="license.requested", data={})
+        license_notify(license, "license.requested")
     return license
 
 
@@ -232,6 +234,7 @@ def license_approve(*, license: License, actor: Actor, signature: str | None = N
             actor=actor,
         )
         license_event(license=license, event="license.approved", data={})
+        license_notify(license, "license.approved")
     return license
 
 
@@ -256,6 +259,7 @@ def _decline_locked(*, license: License, reason: str, actor: Actor) -> License:
         actor=actor,
     )
     license_event(license=license, event="license.declined", data={"reason": reason})
+    license_notify(license, "license.declined")
     return license
 
 
@@ -292,6 +296,7 @@ def _revoke_locked(*, license: License, reason: str, revoked_by: str, actor: Act
         event="license.revoked",
         data={"reason": public_reason(reason), "revoked_at": format_time(now), "revoked_by": revoked_by},
     )
+    license_notify(license, "license.revoked")
     return license
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from licensing.lifecycle import license_expire_due
 from licensing.models import DeliveryStatus
+from licensing.notices import license_expiring_notify
 from licensing.webhook_delivery import webhook_deliveries_due, webhook_delivery_attempt
 
 
@@ -35,3 +36,8 @@ def webhook_retry_due_task() -> int:
 @shared_task(name="licensing.tasks.license_expire_due_task", acks_late=True)
 def license_expire_due_task() -> int:
     return license_expire_due()
+
+
+@shared_task(name="licensing.tasks.license_expiring_notify_task", acks_late=True)
+def license_expiring_notify_task() -> int:
+    return license_expiring_notify()

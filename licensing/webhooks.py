@@ -41,6 +41,9 @@ EVENT_TYPES = (
     "license.expired",
     "license.exhausted",
     "likeness.disputed",
+    "render_job.completed",
+    "render_job.refused",
+    "render_job.revoked",
 )
 SIGNATURE_HEADER = "Likeness-Webhook-Signature"
 TIMESTAMP_HEADER = "Likeness-Webhook-Timestamp"

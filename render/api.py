@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
@@ -19,11 +19,19 @@ from config.throttling import RenderSubmitRateThrottle, VerifyRateThrottle, thro
 from config.uploads import upload_limit
 from render.downloads import render_job_download_url, render_job_file_for_token
 from render.evidence import render_job_evidence_bundle
+from render.fees import render_fee_row, render_fee_totals, render_fees_csv, render_fees_filtered
 from render.limits import verify_limits
 from render.media import REPOST_FORMATS
 from render.models import FaceSelection, RenderJob
 from render.selectors import render_job_for_evidence, render_job_visible_to, render_jobs_visible_to
-from render.serializers import DownloadOut, RenderJobOut, RenderJobSubmitIn, VerifyIn, VerifyOut
+from render.serializers import (
+    DownloadOut,
+    RenderFeeLedgerOut,
+    RenderJobOut,
+    RenderJobSubmitIn,
+    VerifyIn,
+    VerifyOut,
+)
 from render.submission import render_job_cancel, render_job_submit
 from render.verification import verify_media_upload
 
@@ -125,3 +133,33 @@ class VerifyMediaApi(APIView):
         upload = given.validated_data["file"]
         report = verify_media_upload(upload.chunks(), size=upload.size or 0, limits=verify_limits())
         return Response(VerifyOut(report.as_dict()).data)
+
+
+class RenderFeeLedgerApi(APIView):
+    """The fees accrued by completed renders, on licences of your likenesses or of your studios.
+    `license` and `month` (YYYY-MM) filter; `format=csv` answers the same rows as CSV."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("license", str, description="a licence id"),
+            OpenApiParameter("month", str, description="YYYY-MM (UTC)"),
+            OpenApiParameter("format", str, enum=["json", "csv"]),
+        ],
+        responses={200: RenderFeeLedgerOut, (200, "text/csv"): str},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        fees = render_fees_filtered(
+            request.user,
+            license_id=str(request.query_params.get("license", "")).strip(),
+            month=str(request.query_params.get("month", "")).strip(),
+        )
+        if request.query_params.get("format") == "csv":
+            return HttpResponse(render_fees_csv(fees), content_type="text/csv; charset=utf-8")
+        body = {
+            "fees": [render_fee_row(fee) for fee in fees[:1000]],
+            "totals": [
+                {"currency": t.currency, "renders": t.renders, "amount": t.amount, "amount_minor": t.amount_minor}
+                for t in render_fee_totals(fees)
+            ],
+        }
+        return Response(RenderFeeLedgerOut(body).data)

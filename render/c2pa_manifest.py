@@ -9,8 +9,9 @@ and no automatic thumbnail (it would double the manifest for nothing).
 
 Each manifest says: the output was made with a trained algorithm from an original
 (digital source type compositeWithTrainedAlgorithmicMedia), which actions were taken, and carries a
-custom assertion `org.likeness-platform.license` with the licence id, job id, mark id and the URL
-where the licence's current status can be checked.
+custom assertion `org.likeness-platform.license` with the licence id, job id, mark id, the URL
+where the licence's current status can be checked, the visible label's text and the attribution
+(credit) the licence's duties require (null when it requires none).
 """
 
 from __future__ import annotations
@@ -141,7 +142,14 @@ def credentials() -> Credentials:
 
 
 def manifest_definition(
-    *, title: str, license_id: str, job_id: str, mark_id: int | None, status_url: str, label_text: str
+    *,
+    title: str,
+    license_id: str,
+    job_id: str,
+    mark_id: int | None,
+    status_url: str,
+    label_text: str,
+    attribution: str | None = None,
 ) -> dict[str, Any]:
     return {
         "claim_generator_info": [{"name": "likeness-platform", "version": "0.1.0"}],
@@ -171,6 +179,7 @@ def manifest_definition(
                     "mark_id": mark_id,
                     "status_url": status_url,
                     "label_text": label_text,
+                    "attribution": attribution,
                 },
             },
         ],

@@ -9,6 +9,8 @@ from django.db import models
 
 
 class RenderCode(models.TextChoices):
+    MONTH_INVALID = "month_invalid", "The month must be written YYYY-MM"
+    LICENSE_ID_INVALID = "license_id_invalid", "The licence filter is not a licence id"
     NOT_A_STUDIO_MEMBER = "not_a_studio_member", "Only studio members may submit renders"
     STUDIO_REQUIRED = "studio_required", "The user belongs to several studios; name one with studio_id"
     FACE_INDEX_REQUIRED = "face_index_required", "face_index is required when faces=index"

@@ -18,6 +18,7 @@ from config.errors import Conflict, Forbidden, NotFound
 from licensing.models import License, LicenseStatus
 from licensing.refusals import RefusalReason
 from render.codes import RenderCode
+from render.events import render_job_downloaded_notify
 from render.models import JobStatus, RenderJob
 
 _DOWNLOAD_SALT = "render.download"
@@ -51,9 +52,10 @@ def render_job_download_url(*, job: RenderJob, actor: Actor, request_base: str) 
         raise Conflict("the job has no output to download", code=RenderCode.NO_OUTPUT)
     _refuse_if_license_revoked(job, actor=actor)
     with transaction.atomic():
-        audit_record(
+        entry = audit_record(
             actor=actor, action=AuditAction.RENDER_JOB_DOWNLOADED, target=job, data={"output_sha256": job.output_sha256}
         )
+        render_job_downloaded_notify(job, download_id=str(entry.pk))
     if settings.STORAGES["default"]["BACKEND"].endswith("S3Storage"):
         return str(default_storage.url(job.output_name))
     token = TimestampSigner(salt=_DOWNLOAD_SALT).sign(str(job.pk))

@@ -37,6 +37,8 @@ from likeness.engines.base import SwapSource, get_engine
 from likeness.services import likeness_identity_materials
 from render import pipeline, provenance
 from render.codes import RenderCode
+from render.events import render_job_event
+from render.fees import render_fee_accrue
 from render.job_states import render_job_transition
 from render.media import MediaRejected
 from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
@@ -111,6 +113,7 @@ def _claim(job_id: uuid.UUID) -> _Claim | _Held | None:
                     changes={"refusal_reason": refusal.value, "finished_at": now},
                     actor_label="render-worker",
                 )
+                render_job_event(job, "refused", reason=refusal.value)
                 transaction.on_commit(lambda: upload_discard_if_unused(job.target_name))
                 return None
             job.use_reserved = True
@@ -127,6 +130,7 @@ def _claim(job_id: uuid.UUID) -> _Claim | _Held | None:
                 changes={"refusal_reason": refusal.value, "finished_at": now, "lease_until": None},
                 actor_label="render-worker",
             )
+            render_job_event(job, "revoked", reason=refusal.value)
             return None
         render_job_transition(
             job,
@@ -247,6 +251,8 @@ def _end_locked(locked: RenderJob, *, status: JobStatus, code: str, message: str
         changes=changes,
         actor_label="render-worker",
     )
+    if status == JobStatus.REVOKED:
+        render_job_event(locked, "revoked", reason=code)
     job_id = locked.pk
     transaction.on_commit(lambda: _discard_outputs(job_id))
 
@@ -276,6 +282,7 @@ def _complete(job: RenderJob, *, stored: str, sha256: str, size: int) -> None:
             # Revoked between the check above and now: the licence row decides, not the race.
             default_storage.delete(stored)
             raise _Stop(JobStatus.REVOKED, refusal.value)
+        fee = render_fee_accrue(locked)  # the licence's per-render fee, on the ledger with the completion
         render_job_transition(
             locked,
             to=JobStatus.COMPLETED,
@@ -296,9 +303,11 @@ def _complete(job: RenderJob, *, stored: str, sha256: str, size: int) -> None:
                 "faces_replaced": job.faces_replaced,
                 "engine": job.engine,
                 "engine_models": job.engine_models,
+                "fee": None if fee is None else {"amount_minor": fee.amount_minor, "currency": fee.currency},
             },
             actor_label="render-worker",
         )
+        render_job_event(locked, "completed")
 
 
 def render_job_execute(job_id: uuid.UUID | str) -> float | None:

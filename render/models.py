@@ -83,3 +83,21 @@ class RenderJob(models.Model):
 
     def __str__(self) -> str:
         return f"render {self.pk} ({self.status})"
+
+
+class RenderFee(models.Model):
+    """The fee a licence's duties charge for one completed render: one row per job, written in the
+    transaction that completes it. Amounts are integers in the currency's minor unit (cents)."""
+
+    job = models.OneToOneField(RenderJob, on_delete=models.PROTECT, related_name="fee")
+    license = models.ForeignKey("licensing.License", on_delete=models.PROTECT, related_name="render_fees")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    accrued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-accrued_at", "-id"]
+        indexes = [models.Index(fields=["license", "accrued_at"], name="render_fee_license_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} {self.currency} for {self.job_id}"

@@ -3,7 +3,8 @@
 - Visible label: the licence's duty text, or the platform default, drawn on every frame at a size
   legible at the output's resolution, in the band (bottom or top) that no replaced face touches.
 - C2PA: every output file gets a signed manifest (render/c2pa_manifest.py) naming the licence,
-  the job, the mark id and the licence's public status URL.
+  the job, the mark id, the licence's public status URL and the credit (attribution) its duties
+  require; stills also carry that credit in XMP (photoshop:Credit, the IPTC credit line).
 - Invisible watermark: the job's mark id, embedded in every frame (render/watermark.py).
 """
 
@@ -47,6 +48,14 @@ def label_text(job: Any) -> str:
     duties = json.loads(job.license.document).get("scope", {}).get("duties", {})
     text = str(duties.get("label_text") or duties.get("visible_label") or "").strip()
     return text or DEFAULT_LABEL
+
+
+def attribution_text(job: Any) -> str | None:
+    """The credit the licence's duties require on every output (None when it names none)."""
+    if job.license is None:
+        return None
+    duties = json.loads(job.license.document).get("scope", {}).get("duties", {})
+    return str(duties.get("attribution") or "").strip() or None
 
 
 @lru_cache(maxsize=32)
@@ -138,6 +147,7 @@ def finalise_file(output: Path, *, job: Any) -> Path:
         mark_id=job.mark_id,
         status_url=status_url(license_id),
         label_text=label_text(job),
+        attribution=attribution_text(job),
     )
     sign_file(output, signed, manifest=manifest)
     return signed
@@ -150,15 +160,23 @@ def xmp_packet(*, job: Any, label: str) -> bytes:
 
     from render.c2pa_manifest import DIGITAL_SOURCE_TYPE
 
+    attribution = attribution_text(job)
+    credit = (
+        f"<photoshop:Credit>{escape(attribution)}</photoshop:Credit><lp:attribution>{escape(attribution)}</lp:attribution>"
+        if attribution
+        else ""
+    )
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
         '<rdf:Description rdf:about="" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:lp="https://likeness-platform.example/ns/1.0/">'
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:lp="https://likeness-platform.example/ns/1.0/" '
+        'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/">'
         f"<Iptc4xmpExt:DigitalSourceType>{DIGITAL_SOURCE_TYPE}</Iptc4xmpExt:DigitalSourceType>"
         f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(label)}</rdf:li></rdf:Alt></dc:description>'
         f"<lp:licenseId>{escape(str(job.requested_license_id))}</lp:licenseId>"
         f"<lp:jobId>{escape(str(job.pk))}</lp:jobId>"
         f"<lp:statusUrl>{escape(status_url(str(job.requested_license_id)))}</lp:statusUrl>"
+        f"{credit}"
         '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
     ).encode()

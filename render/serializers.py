@@ -77,5 +77,32 @@ class VerifyOut(serializers.Serializer[dict[str, Any]]):
     job = serializers.DictField(allow_null=True)
     license = serializers.DictField(allow_null=True)
     likeness_owner = serializers.CharField(allow_null=True)
+    attribution = serializers.CharField(
+        allow_null=True,
+        help_text="The credit the licence requires on this output (from the licence, else the manifest).",
+    )
     consistent = serializers.BooleanField()
     summary = serializers.ListField(child=serializers.CharField())
+
+
+class RenderFeeOut(serializers.Serializer[dict[str, Any]]):
+    accrued_at = serializers.CharField()
+    license_id = serializers.UUIDField()
+    job_id = serializers.UUIDField()
+    studio = serializers.CharField()
+    likeness = serializers.CharField()
+    amount = serializers.CharField(help_text="Decimal string in the currency's major unit, e.g. 25.00")
+    currency = serializers.CharField()
+    amount_minor = serializers.IntegerField(help_text="The amount in the currency's minor unit (cents)")
+
+
+class RenderFeeTotalOut(serializers.Serializer[dict[str, Any]]):
+    currency = serializers.CharField()
+    renders = serializers.IntegerField()
+    amount = serializers.CharField()
+    amount_minor = serializers.IntegerField()
+
+
+class RenderFeeLedgerOut(serializers.Serializer[dict[str, Any]]):
+    fees = RenderFeeOut(many=True)
+    totals = RenderFeeTotalOut(many=True)

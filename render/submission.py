@@ -24,6 +24,7 @@ from config.storage import storage_call, storage_save
 from licensing.models import License, Organisation, OrganisationKind
 from licensing.refusals import RefusalReason
 from render.codes import RenderCode
+from render.events import render_job_event
 from render.job_states import render_job_transition
 from render.limits import media_limits
 from render.media import MediaInfo, MediaRejected, probe_media
@@ -201,5 +202,6 @@ def render_jobs_refuse_for_erased_likeness(*, likeness: Any, actor: Actor) -> in
                 changes={"refusal_reason": reason, "finished_at": now, "lease_until": None},
                 actor=actor,
             )
+            render_job_event(job, "refused", reason=reason)
             refused += 1
     return refused

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from render.api import (
+    RenderFeeLedgerApi,
     RenderJobCancelApi,
     RenderJobDetailApi,
     RenderJobDownloadApi,
@@ -20,4 +21,5 @@ urlpatterns = [
     path("render-jobs/<uuid:job_id>/file", RenderJobFileApi.as_view(), name="render-job-file"),
     path("render-jobs/<uuid:job_id>/evidence", RenderJobEvidenceApi.as_view(), name="render-job-evidence"),
     path("verify", VerifyMediaApi.as_view(), name="verify-media"),
+    path("fees", RenderFeeLedgerApi.as_view(), name="render-fee-ledger"),
 ]

@@ -30,7 +30,7 @@ from licensing.selectors import license_effective_status
 from render.c2pa_manifest import ManifestReport, read_manifest
 from render.media import REPOST_FORMATS, MediaInfo, MediaLimits, MediaRejected, probe_media
 from render.models import JobStatus, RenderJob
-from render.provenance import watermark_key
+from render.provenance import attribution_text, watermark_key
 from render.watermark import VideoMarkAccumulator, watermarker_for
 
 # At most this many video frames are read, spread over the whole clip; fewer when the frames are large
@@ -104,6 +104,7 @@ class VerificationReport:
     license: dict[str, Any] | None = None
     likeness_owner: str | None = None
     likeness_under_dispute: bool = False
+    attribution: str | None = None
     consistent: bool = True
     summary: list[str] = field(default_factory=list)
 
@@ -306,6 +307,8 @@ def verify_media_file(path: Path, *, limits: MediaLimits, budget: VerifyBudget |
     if job is not None and job.status != JobStatus.COMPLETED:
         job = None  # only delivered outputs can be out in the world
     _describe(report, job=job, manifest_job_id=assertion.get("job_id"), mark_id=mark_id)
+    if report.attribution is None and manifest.intact and assertion.get("attribution"):
+        report.attribution = str(assertion["attribution"])  # signed by this platform, even if no job is traced
     return report
 
 
@@ -340,6 +343,7 @@ def _describe(
             "reason": status.reason,
         }
         report.likeness_owner = license.likeness.owner.display_name
+        report.attribution = attribution_text(job)
         report.summary.append(f"made under licence {license.pk}, which is {status.status}")
         if license.likeness.status == "disputed":  # likeness/models.py LikenessStatus.DISPUTED
             report.likeness_under_dispute = True

@@ -409,6 +409,8 @@ ROWS: list[Row] = [
         "403:link_invalid 403:link_invalid",
     ),
     Row("GET", "render-jobs/<uuid:job_id>/evidence", "render-jobs/{job}/evidence", "401 200 404 200 404 404 200 200"),
+    # Everyone signed in reads the fee ledger; each sees only fees on her likenesses or her studios' licences.
+    Row("GET", "fees", "fees", "401 200 200 200 200 200 200 200"),
     Row(
         "POST",
         "verify",
@@ -457,6 +459,9 @@ ROWS: list[Row] = [
     Row("GET", "web:renders/<id>/", "/renders/{job}/", "302 404 404 200 404 404 404 200"),
     Row("GET", "web:renders/<id>/state.json", "/renders/{job}/state.json", "302 404 404 200 404 404 404 200"),
     Row("GET", "web:renders/<id>/thumbnail.jpg", "/renders/{job}/thumbnail.jpg", "302 200 404 200 404 404 404 200"),
+    Row("GET", "web:fees/", "/fees/", "302 200 200 200 200 200 200 200"),
+    Row("GET", "web:fees.csv", "/fees.csv", "302 200 200 200 200 200 200 200"),
+    Row("GET", "web:inbox/", "/inbox/", "302 200 200 200 200 200 200 200"),
 ]
 
 

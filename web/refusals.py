@@ -125,6 +125,8 @@ SENTENCES: dict[str, Promise] = {
     "claim_own_likeness": _("You cannot claim a likeness that is already yours."),
     "not_claimable": _("This likeness cannot be claimed in its present state."),
     "claim_decided": _("This claim has already been decided."),
+    "month_invalid": _("Choose a month such as 2026-11."),
+    "license_id_invalid": _("Choose a licence from the list."),
 }
 
 # A plain "validation_failed" names the field at fault in detail["field"]; say what that field needs.
@@ -151,6 +153,9 @@ FIELD_SENTENCES: dict[str, Promise] = {
     "expires_at": _("Give an expiry in the future, or none."),
     "note": _("Write a note of at most 500 characters."),
     "statement": _("Write a statement of 1 to 2,000 characters."),
+    "language": _("Choose a language from the list."),
+    "license": _("Choose a licence from the list."),
+    "month": _("Choose a month such as 2026-11."),
 }
 
 

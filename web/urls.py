@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from web.signin import SignInView
-from web.views import actor, home, licences, liveness, public, renders, works
+from web.views import actor, fees, home, inbox, licences, liveness, public, renders, works
 
 app_name = "web"
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(next_page="web:login"), name="logout"),
     path("verify/", public.verify, name="verify"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read/", inbox.inbox_read, name="inbox-read"),
+    path("language/", inbox.language, name="language"),
+    path("fees/", fees.fee_ledger, name="fees"),
+    path("fees.csv", fees.fee_ledger_csv, name="fees-csv"),
     # Likeness owners
     path("likenesses/new/", actor.likeness_new, name="likeness-new"),
     path("likenesses/<uuid:likeness_id>/", actor.likeness_detail, name="likeness"),

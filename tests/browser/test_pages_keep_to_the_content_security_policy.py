@@ -17,7 +17,17 @@ from tests.browser.conftest import shoot, sign_in
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/verify/", "/licences/", "/renders/", "/works/", "/admin/", "/admin/audit/auditentry/review/"]
+PAGES = [
+    "/",
+    "/verify/",
+    "/licences/",
+    "/renders/",
+    "/works/",
+    "/inbox/",
+    "/fees/",
+    "/admin/",
+    "/admin/audit/auditentry/review/",
+]
 
 
 def test_pages_work_under_the_policy_with_no_violation(page: Any, settings: Any) -> None:

@@ -45,3 +45,11 @@ def territory_names(codes: list[str]) -> str:
     from licensing.scope import territories_in_words
 
     return territories_in_words(list(codes or []))
+
+
+@register.simple_tag
+def unread_count(user: Any) -> int:
+    """How many of the signed-in person's notifications are unread (0 for a visitor)."""
+    from accounts.notifications import notifications_unread_count
+
+    return notifications_unread_count(user)

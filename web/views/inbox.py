@@ -1,0 +1,52 @@
+"""The inbox: what happened that concerns the signed-in person (requests, renders, downloads,
+decisions), newest first; marking messages read; and remembering the language she reads."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from accounts.notifications import (
+    notification_text,
+    notifications_mark_read,
+    notifications_of,
+    user_language_set,
+)
+from config.errors import Invalid
+from web.pages import page
+
+
+@page
+def inbox(request: HttpRequest) -> HttpResponse:
+    items = list(notifications_of(request.user)[:200])
+    for item in items:
+        item.text = notification_text(item)  # type: ignore[attr-defined]  # in the reader's language
+    return render(request, "web/inbox.html", {"notifications": items})
+
+
+@page
+@require_POST
+def inbox_read(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("notification", "")
+    try:
+        notification_id = uuid.UUID(raw) if raw else None
+    except ValueError:
+        notification_id = None
+    notifications_mark_read(user=request.user, notification_id=notification_id)
+    return redirect("web:inbox")
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponseBase:
+    """Django's language switch, which also remembers a signed-in person's choice for her e-mails."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        try:
+            user_language_set(user=request.user, language=request.POST.get("language", ""))
+        except Invalid:
+            pass  # an unknown code: Django's view ignored it too
+    return response
