@@ -43,8 +43,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="runs in the SQLite leg (DATABASE_URL unset)"))
 
 
-# Webhook hosts in tests resolve without a network: *.example.com to a public documentation-era
-# address (nothing is ever sent there: deliveries in tests go to local receivers), the rest as usual.
+# Webhook hosts in tests resolve without a network: the names RFC 2606 reserves for examples
+# (*.example, *.example.com/.net/.org) to a public address (nothing is ever sent there: deliveries in
+# tests go to local receivers), the rest as usual.
 EXAMPLE_PUBLIC_ADDRESS = "93.184.215.14"
 
 
@@ -55,7 +56,8 @@ def _webhook_hosts_resolve_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     real = webhooks.resolve
 
     def resolve(host: str, port: int) -> list[str]:
-        return [EXAMPLE_PUBLIC_ADDRESS] if host.endswith(".example.com") else real(host, port)
+        reserved = host.endswith((".example", ".example.com", ".example.net", ".example.org"))
+        return [EXAMPLE_PUBLIC_ADDRESS] if reserved else real(host, port)
 
     monkeypatch.setattr(webhooks, "resolve", resolve)
 
