@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 
 from accounts.roles import Role, user_roles
+from audit.access import is_admin
 
 register = template.Library()
 
@@ -17,6 +18,7 @@ def roles_of(user: Any) -> dict[str, bool]:
         "owner": Role.OWNER in roles,
         "studio": Role.STUDIO_MEMBER in roles,
         "rights_holder": Role.RIGHTS_HOLDER_MEMBER in roles,
+        "staff": is_admin(user),
     }
 
 
@@ -29,3 +31,15 @@ def licence_status(code: str) -> str:
         return str(LicenseStatus(code).label)
     except ValueError:
         return code
+
+
+@register.filter
+def licence_works(licence: Any) -> str:
+    """The titles of the works a licence names, from its signed document."""
+    from licensing.documents import parse
+
+    try:
+        works = parse(licence.document)["scope"].get("works", [])
+    except (ValueError, KeyError, TypeError):
+        return ""
+    return ", ".join(str(work.get("title", "")) for work in works)

@@ -10,12 +10,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config import clock
+from config.errors import Conflict, NotFound
+from licensing.models import Organisation, Work
 from licensing.selectors import (
     grant_visible_to,
     grants_of,
     is_member,
     organisations_visible_to,
     studio_by_id,
+    studio_by_name,
+    studios_known_to_holder,
     work_visible_to,
     works_visible_to,
 )
@@ -60,9 +64,13 @@ def work_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/works.html", {"works": works_visible_to(request.user), "form": form})
 
 
-@page
-def work_detail(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
-    work = work_visible_to(request.user, work_id)
+def _grant_studios(request: HttpRequest, work: Work) -> list[tuple[str, str]]:
+    return [(str(o.pk), o.name) for o in studios_known_to_holder(work.holder)]
+
+
+def _work_page(
+    request: HttpRequest, work: Work, grant_form: GrantForm | None = None, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "web/work.html",
@@ -71,10 +79,16 @@ def work_detail(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
             "grants": grants_of(work),
             "is_holder": is_member(request.user, work.holder),
             "file_form": WorkFileForm(),
-            "grant_form": GrantForm(),
+            "grant_form": grant_form or GrantForm(studios=_grant_studios(request, work)),
             "withdraw_form": WithdrawForm(),
         },
+        status=status,
     )
+
+
+@page
+def work_detail(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
+    return _work_page(request, work_visible_to(request.user, work_id))
 
 
 @page
@@ -89,25 +103,43 @@ def work_file_new(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
     return redirect("web:work", work_id=work_id)
 
 
+def _chosen_studio(form: GrantForm) -> Organisation | None:
+    data = form.cleaned_data
+    if data.get("studio"):
+        return studio_by_id(uuid.UUID(data["studio"]))
+    name = (data.get("studio_name") or "").strip()
+    try:
+        return studio_by_name(name)
+    except NotFound:
+        form.add_error("studio_name", _("No studio is called “%(name)s”. Check the exact name.") % {"name": name})
+    except Conflict:
+        form.add_error("studio_name", _("More than one studio is called “%(name)s”.") % {"name": name})
+    return None
+
+
 @page
 @require_POST
 def grant_new(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
     work = work_visible_to(request.user, work_id)
-    form = GrantForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        attempt(
-            request,
-            lambda: adaptation_grant_create(
-                work=work,
-                studio=studio_by_id(data["studio_id"]),
-                territories=territories(data["territories"]),
-                valid_from=start_of_day(data["valid_from"]),
-                valid_until=end_of_day(data["valid_until"]),
-                actor=request.user,
-            ),
-            done=_("Adaptation right granted."),
-        )
+    form = GrantForm(request.POST, studios=_grant_studios(request, work))
+    studio = _chosen_studio(form) if form.is_valid() else None
+    if studio is None:
+        return _work_page(request, work, form, status=400)
+    data = form.cleaned_data
+    granted = attempt(
+        request,
+        lambda: adaptation_grant_create(
+            work=work,
+            studio=studio,
+            territories=territories(data["territories"]),
+            valid_from=start_of_day(data["valid_from"]),
+            valid_until=end_of_day(data["valid_until"]),
+            actor=request.user,
+        ),
+        done=_("Adaptation right granted."),
+    )
+    if granted is None:
+        return _work_page(request, work, form, status=400)
     return redirect("web:work", work_id=work_id)
 
 
