@@ -17,7 +17,16 @@ from tests.browser.conftest import shoot, sign_in
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/verify/", "/licences/", "/renders/", "/works/", "/admin/", "/admin/audit/auditentry/review/"]
+PAGES = [
+    "/",
+    "/verify/",
+    "/licences/",
+    "/renders/",
+    "/works/",
+    "/staff/enrolments/",
+    "/admin/",
+    "/admin/audit/auditentry/review/",
+]
 
 
 def test_pages_work_under_the_policy_with_no_violation(page: Any, settings: Any) -> None:
