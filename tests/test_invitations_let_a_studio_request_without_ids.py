@@ -69,6 +69,7 @@ def test_a_studio_follows_the_link_and_requests_without_any_id(client, clock):
     link = invitation_link(client, actor)
 
     client.force_login(studio.user)
+    assert "/licences/request/" in client.get("/licences/").content.decode(), "offered before any licence exists"
     opened = client.get(link, follow=True)
     page = opened.content.decode()
     assert "Ada Person invited you to request a licence" in page

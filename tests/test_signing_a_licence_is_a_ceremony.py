@@ -11,6 +11,7 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.test import Client
 
 from licensing.documents import b64url, digest, public_raw, sign, verify
 from licensing.models import License
@@ -103,3 +104,16 @@ def test_a_self_custody_owner_signs_the_exact_bytes_with_her_own_key(client):
     assert signed.status_code == 302
     assert status_of(story.license) == "active"
     assert License.objects.get(pk=story.license.pk).owner_signature == sign(key, to_sign)
+
+
+def test_the_ceremony_speaks_her_language():
+    story = make_licensed_story(approve=False)
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(story.actor.user)
+    review = client.get(f"/licences/{story.license.pk}/review/").content.decode()
+    assert "我已阅读以上全部条款" in review
+    assert "每次渲染 25.00 EUR" in review
+    confirm = client.post(f"/licences/{story.license.pk}/confirm/", {"agree": "on"}).content.decode()
+    assert "签署许可" in confirm
+    client.post(f"/licences/{story.license.pk}/sign/", {"agree": "on"})
+    assert "许可回执" in client.get(f"/licences/{story.license.pk}/receipt/").content.decode()

@@ -360,6 +360,7 @@ ZH = {
     "Rejected: the likeness and its face data are erased.": "已拒绝：该肖像及其面部数据已删除。",
     "No studio is called “%(name)s”. Check the exact name.": "没有名为“%(name)s”的制片方。请检查准确名称。",
     "More than one studio is called “%(name)s”.": "有不止一家制片方名为“%(name)s”。",
+    "You need the invitation link the likeness's owner sends you.": "您需要肖像所有人发给您的邀请链接。",
 }
 
 ZH_PLURAL = {
