@@ -97,3 +97,15 @@ def test_an_output_under_a_revoked_licence_is_marked_revoked_and_has_no_download
     state = client.get(f"/renders/{job.pk}/state.json").json()
     assert state["download"] is None and state["licence_revoked"] is True
     assert "Licence revoked" in client.get("/renders/").content.decode()
+
+
+def test_a_licence_past_its_term_reads_expired_before_the_sweep_runs(client, clock):
+    from datetime import timedelta
+
+    story = make_licensed_story()
+    clock.advance(timedelta(days=31))
+    client.force_login(story.studio.user)
+    page = client.get("/licences/").content.decode()
+    assert 'class="badge status-expired"' in page and 'class="badge status-active"' not in page
+    option = option_of(client.get("/renders/").content.decode(), story.license.pk)
+    assert "disabled" in option and "The licence&#x27;s term has ended." in option

@@ -43,3 +43,12 @@ def licence_works(licence: Any) -> str:
     except (ValueError, KeyError, TypeError):
         return ""
     return ", ".join(str(work.get("title", "")) for work in works)
+
+
+@register.filter
+def licence_live_status(licence: Any) -> str:
+    """The status as of now: an active licence past its term reads expired before the sweep runs."""
+    from config import clock
+    from licensing.selectors import license_effective_status
+
+    return str(license_effective_status(licence, at=clock.now()).status)
