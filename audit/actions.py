@@ -53,6 +53,8 @@ class AuditAction(models.TextChoices):
     LICENSE_USE_RESERVED = "license.use_reserved"
     LICENSE_USE_RELEASED = "license.use_released"
     LICENSE_EXHAUSTED = "license.exhausted"
+    LICENCE_INVITATION_CREATED = "licence_invitation.created"
+    LICENCE_INVITATION_REVOKED = "licence_invitation.revoked"
     WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
     # render

@@ -9,6 +9,11 @@ from django.db import models
 
 
 class LicensingCode(models.TextChoices):
+    INVITATION_UNKNOWN = "invitation_unknown", "No such invitation"
+    INVITATION_REVOKED = "invitation_revoked", "The owner revoked this invitation"
+    INVITATION_EXPIRED = "invitation_expired", "This invitation has expired"
+    STUDIO_UNKNOWN = "studio_unknown", "No studio has this exact name"
+    STUDIO_AMBIGUOUS = "studio_ambiguous", "More than one studio has this name"
     NOT_AN_ADMIN = "not_an_admin", "Only an admin may do this"
     ATTESTER_NOT_TRUSTED = "attester_not_trusted", "The organisation is not trusted to attest enrolments"
     ALREADY_TRUSTED = "already_trusted", "The organisation is already trusted to attest"

@@ -345,3 +345,22 @@ class LikenessAttestation(models.Model):
 
     def __str__(self) -> str:
         return f"attestation of {self.likeness_id} by {self.organisation_id}"
+
+
+class LicenceInvitation(models.Model):
+    """An owner's invitation: a link with a short random code (kept only as its SHA-256) that lets a
+    studio request a licence on her likeness without knowing its id. It expires and can be revoked."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    likeness = models.ForeignKey("likeness.Likeness", on_delete=models.PROTECT, related_name="invitations")
+    code_sha256 = models.CharField(max_length=64, unique=True)
+    note = models.CharField(max_length=200, blank=True, help_text="Whom she meant it for; only she sees it.")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation to license {self.likeness_id}"

@@ -12,7 +12,8 @@ from django.db.models import Q, QuerySet
 
 from accounts.roles import Role
 from audit.access import is_admin
-from config.errors import NotFound
+from config.errors import Conflict, NotFound
+from licensing.codes import LicensingCode
 from licensing.documents import jwk, parse, parse_time
 from licensing.models import (
     AdaptationGrant,
@@ -411,3 +412,22 @@ def adaptation_in_force(
     and the studio is the holder itself or holds an unrevoked grant in force there too."""
     in_force = {kind for kind, places, start, end in terms if _in_term(start, end, at) and _covers(places, territory)}
     return "holder" in in_force and (holder_id == studio_id or "grant" in in_force)
+
+
+def studios_known_to_holder(holder: Organisation) -> QuerySet[Organisation]:
+    """Studios a rights holder has dealt with: granted an adaptation of one of its works before."""
+    return (
+        Organisation.objects.filter(kind=OrganisationKind.STUDIO, adaptation_grants__work__holder=holder)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def studio_by_name(name: str) -> Organisation:
+    """Any studio by its exact name (case aside); refuses an unknown or an ambiguous name."""
+    found = list(Organisation.objects.filter(kind=OrganisationKind.STUDIO, name__iexact=name.strip())[:2])
+    if not found:
+        raise NotFound(f"no studio is called “{name.strip()}”", code=LicensingCode.STUDIO_UNKNOWN)
+    if len(found) > 1:
+        raise Conflict(f"more than one studio is called “{name.strip()}”", code=LicensingCode.STUDIO_AMBIGUOUS)
+    return found[0]

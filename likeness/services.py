@@ -273,27 +273,40 @@ def likeness_enrol(
 
 
 def likeness_review(*, likeness: Likeness, approve: bool, actor: Actor) -> Likeness:
-    """An admin's decision on a frozen enrolment: approve (ENROLLED) or reject (the likeness is erased)."""
+    """An admin's decision on a frozen enrolment: approve (ENROLLED, the same person) or reject (the
+    likeness is erased). Either way the decision is audited (`likeness.reviewed`) and, once it is
+    committed, `likeness_review_decided` tells the owner."""
     if not is_admin(actor):
         raise NotFound("no such likeness")
     if likeness.status != LikenessStatus.FROZEN:
         raise Conflict(
             "only a frozen likeness awaits review", code=LikenessCode.NOT_FROZEN, detail={"status": likeness.status}
         )
-    if not approve:
-        return likeness_erase(likeness=likeness, actor=actor, reason="rejected_in_review")
     with transaction.atomic():
         likeness = Likeness.objects.select_for_update().get(pk=likeness.pk)
         if likeness.status != LikenessStatus.FROZEN:
             raise Conflict("only a frozen likeness awaits review", code=LikenessCode.NOT_FROZEN)
-        likeness_transition(
-            likeness,
-            to=LikenessStatus.ENROLLED,
-            action=AuditAction.LIKENESS_REVIEWED,
-            data={"decision": "approve"},
-            actor=actor,
-        )
+        if approve:
+            likeness_transition(
+                likeness,
+                to=LikenessStatus.ENROLLED,
+                action=AuditAction.LIKENESS_REVIEWED,
+                data={"decision": "approve"},
+                actor=actor,
+            )
+        else:
+            audit_record(
+                actor=actor, action=AuditAction.LIKENESS_REVIEWED, target=likeness, data={"decision": "reject"}
+            )
+            likeness = likeness_erase(likeness=likeness, actor=actor, reason="rejected_in_review")
+        decided = likeness
+        transaction.on_commit(lambda: likeness_review_decided(likeness=decided, approved=approve))
     return likeness
+
+
+def likeness_review_decided(*, likeness: Likeness, approved: bool) -> None:
+    """Runs once a review decision is committed: the place to tell the owner beyond her likeness
+    page (which reads the `likeness.reviewed` audit entry). In-app notifications hook in here."""
 
 
 def likeness_erase(*, likeness: Likeness, actor: Actor, reason: str = "owner_request") -> Likeness:

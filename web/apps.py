@@ -8,3 +8,9 @@ class WebConfig(AppConfig):
 
     name = "web"
     verbose_name = "Web pages"
+
+    def ready(self) -> None:
+        from config.errors import register_codes
+        from web.codes import WebCode
+
+        register_codes("web", WebCode)

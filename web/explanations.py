@@ -57,3 +57,28 @@ def explain(code: str) -> str:
         return ""
     explanation = EXPLANATIONS.get(code)
     return str(explanation) if explanation is not None else code
+
+
+INVITATION_REFUSALS: dict[str, Promise] = {
+    "invitation_unknown": _("This invitation link is not valid. Check that you copied all of it."),
+    "invitation_revoked": _("The owner revoked this invitation. Ask them for a new link."),
+    "invitation_expired": _("This invitation has expired. Ask the owner for a new link."),
+}
+
+
+def explain_invitation(code: str) -> str:
+    explanation = INVITATION_REFUSALS.get(code)
+    return str(explanation if explanation is not None else INVITATION_REFUSALS["invitation_unknown"])
+
+
+def licence_unusable_reason(status: str) -> str:
+    """Why a licence in this (effective) status cannot be used for a render, or "" if it can."""
+    reasons: dict[str, Promise] = {
+        "requested": EXPLANATIONS[RefusalReason.LICENSE_NOT_ACTIVE],
+        "declined": _("The owner declined this request."),
+        "revoked": EXPLANATIONS[RefusalReason.LICENSE_REVOKED],
+        "expired": EXPLANATIONS[RefusalReason.LICENSE_EXPIRED],
+        "exhausted": EXPLANATIONS[RefusalReason.LICENSE_EXHAUSTED],
+    }
+    reason = reasons.get(status)
+    return "" if reason is None else str(reason)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from licensing.models import MediaType, RightKind, WorkKind
 from licensing.scope import Use
 from render.models import FaceSelection
+from web.codes import WebCode
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -118,15 +119,32 @@ class WorkRegisterForm(WorkFileForm):
 
 
 class GrantForm(forms.Form):
-    studio_id = forms.UUIDField(label=_("Studio id"))
+    studio = forms.ChoiceField(
+        label=_("Studio"),
+        required=False,
+        help_text=_("Studios that asked for a licence on your works, or you granted before."),
+    )
+    studio_name = forms.CharField(label=_("…or another studio, by its exact name"), max_length=200, required=False)
     territories = forms.CharField(label=_("Territories"), initial="WORLD", max_length=200)
     valid_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args: Any, studios: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["studio"].choices = [("", "—"), *studios]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("studio") and not (data.get("studio_name") or "").strip():
+            self.add_error("studio", _("Choose a studio, or type its exact name."))
+        return data
+
 
 class LicenseRequestForm(forms.Form):
+    invitation = forms.CharField(
+        label=_("Invitation link"), max_length=300, help_text=_("The owner sends you this link or its code.")
+    )
     studio = forms.ChoiceField(label=_("Studio"))
-    likeness_id = forms.UUIDField(label=_("Likeness id"), help_text=_("The owner shares it with you."))
     works = forms.MultipleChoiceField(label=_("Works"), widget=forms.CheckboxSelectMultiple)
     purposes = forms.MultipleChoiceField(label=_("Purposes"), choices=Use.choices, widget=forms.CheckboxSelectMultiple)
     media_types = forms.MultipleChoiceField(
@@ -145,17 +163,78 @@ class LicenseRequestForm(forms.Form):
         self.fields["works"].choices = works  # type: ignore[attr-defined]
 
 
+class SelectWithDisabled(forms.Select):
+    """A select whose options listed in `disabled` cannot be chosen (shown greyed, with their reason)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.disabled: set[str] = set()
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.disabled:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class RenderSubmitForm(forms.Form):
-    license = forms.ChoiceField(label=_("Licence"))
+    license = forms.ChoiceField(label=_("Licence"), widget=SelectWithDisabled)
     file = forms.FileField(label=_("Target file"), help_text=_("A still or video registered to a licensed work."))
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Use.choices)
     territory = forms.CharField(label=_("Release territory"), max_length=8, help_text=_("A country code, e.g. FR"))
     faces = forms.ChoiceField(label=_("Faces to replace"), choices=FaceSelection.choices)
 
-    def __init__(self, *args: Any, licenses: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, licenses: list[tuple[str, str]], unusable: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.unusable = unusable or {}
         self.fields["license"].choices = licenses  # type: ignore[attr-defined]
+        self.fields["license"].widget.disabled = set(self.unusable)
+
+    def clean_license(self) -> str:
+        value = str(self.cleaned_data["license"])
+        if value in self.unusable:
+            raise forms.ValidationError(self.unusable[value], code=WebCode.LICENCE_UNUSABLE)
+        return value
 
 
 class VerifyForm(forms.Form):
     file = forms.FileField(label=_("Image or video to check"))
+
+
+class AgreeForm(forms.Form):
+    agree = forms.BooleanField(
+        label=_("I have read every term above and I agree to license my likeness on these terms."),
+        required=True,
+        error_messages={"required": _("Tick this box to say that you have read and agree to the terms.")},
+    )
+
+
+class SignatureForm(forms.Form):
+    """A self-custody owner's detached Ed25519 signature, pasted or uploaded (base64url)."""
+
+    signature = forms.CharField(
+        label=_("Your signature (base64url)"),
+        required=False,
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "autocomplete": "off"}),
+    )
+    signature_file = forms.FileField(label=_("…or upload the signature file"), required=False)
+
+    def given_signature(self) -> str:
+        upload = self.cleaned_data.get("signature_file")
+        if upload is not None:
+            return bytes(upload.read(512)).decode("ascii", errors="replace").strip()
+        return str(self.cleaned_data.get("signature") or "").strip()
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+
+
+class InvitationForm(forms.Form):
+    note = forms.CharField(
+        label=_("For whom (only you see this)"), max_length=200, required=False, help_text=_("e.g. the studio's name")
+    )
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=90, initial=14)

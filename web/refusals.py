@@ -127,6 +127,12 @@ SENTENCES: dict[str, Promise] = {
     "claim_decided": _("This claim has already been decided."),
     "month_invalid": _("Choose a month such as 2026-11."),
     "license_id_invalid": _("Choose a licence from the list."),
+    "invitation_unknown": _("This invitation link is not valid. Check that you copied all of it."),
+    "invitation_revoked": _("The owner revoked this invitation. Ask them for a new link."),
+    "invitation_expired": _("This invitation has expired. Ask the owner for a new link."),
+    "studio_unknown": _("No studio has this exact name. Check the spelling."),
+    "studio_ambiguous": _("More than one studio has this name. Choose it from the list instead."),
+    "licence_unusable": _("This licence cannot be used for a render now."),
 }
 
 # A plain "validation_failed" names the field at fault in detail["field"]; say what that field needs.
@@ -156,6 +162,7 @@ FIELD_SENTENCES: dict[str, Promise] = {
     "language": _("Choose a language from the list."),
     "license": _("Choose a licence from the list."),
     "month": _("Choose a month such as 2026-11."),
+    "days": _("Choose how many days the invitation stays valid, from 1 to 90."),
 }
 
 

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from web.signin import SignInView
-from web.views import actor, fees, home, inbox, licences, liveness, public, renders, works
+from web.views import actor, ceremony, fees, home, inbox, licences, liveness, public, renders, staff, works
 
 app_name = "web"
 
@@ -39,9 +39,21 @@ urlpatterns = [
     path("licences/", licences.licence_list, name="licences"),
     path("licences/request/", licences.licence_request, name="licence-request"),
     path("licences/<uuid:license_id>/", licences.licence_detail, name="licence"),
-    path("licences/<uuid:license_id>/approve/", licences.licence_approve, name="licence-approve"),
+    path("licences/<uuid:license_id>/review/", ceremony.licence_review, name="licence-review"),
+    path("licences/<uuid:license_id>/confirm/", ceremony.licence_confirm, name="licence-confirm"),
+    path("licences/<uuid:license_id>/sign/", ceremony.licence_sign, name="licence-sign"),
+    path("licences/<uuid:license_id>/to-sign.json", ceremony.licence_canonical, name="licence-canonical"),
+    path("licences/<uuid:license_id>/receipt/", ceremony.licence_receipt, name="licence-receipt"),
+    path("licences/<uuid:license_id>/signed.json", ceremony.licence_signed_download, name="licence-signed"),
     path("licences/<uuid:license_id>/decline/", licences.licence_decline, name="licence-decline"),
     path("licences/<uuid:license_id>/revoke/", licences.licence_revoke, name="licence-revoke"),
+    # Invitations: an actor's link lets a studio request a licence without knowing any id
+    path("likenesses/<uuid:likeness_id>/invitations/", actor.invitation_new, name="invitation-new"),
+    path("invitations/<uuid:invitation_id>/revoke/", actor.invitation_revoke_view, name="invitation-revoke"),
+    path("invite/<str:code>/", licences.invitation_open, name="invitation"),
+    # Staff: frozen enrolments awaiting review
+    path("staff/enrolments/", staff.frozen_list, name="staff-frozen"),
+    path("staff/enrolments/<uuid:likeness_id>/", staff.frozen_decide, name="staff-frozen-decide"),
     # Works, files, rights and grants
     path("works/", works.work_list, name="works"),
     path("works/<uuid:work_id>/", works.work_detail, name="work"),

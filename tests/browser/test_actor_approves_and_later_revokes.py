@@ -21,16 +21,20 @@ def test_an_actor_approves_a_request_and_later_revokes_it(page: Any) -> None:
     shoot(page, "actor", "1-dashboard")
 
     page.get_by_role("link", name="1 licence request awaits your decision").click()
-    page.get_by_role("link", name=story.studio.organisation.name, exact=False).first.click()
+    page.get_by_role("link", name=story.work.title, exact=False).first.click()
     scope = page.locator("#scope")
     assert "Your likeness may be used only in" in scope.inner_text()
     assert "in these territories only: Germany, France and United Kingdom." in scope.inner_text()
     assert "At most 10 renders." in scope.inner_text()
     shoot(page, "actor", "2-request-in-plain-words")
 
-    page.get_by_role("button", name="Approve and sign").click()
+    page.get_by_role("link", name="Approve and sign").click()
+    page.get_by_label("I have read every term above and I agree", exact=False).check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Sign the licence").click()
+    page.wait_for_url("**/receipt/")
     assert page.get_by_text("You signed the licence. It is active now.").is_visible()
-    assert page.locator("#licence-status").inner_text() == "Active (signed and countersigned)"
+    assert page.locator("#receipt-status").inner_text() == "Active (signed and countersigned)"
     assert License.objects.get(pk=story.license.pk).status == "active"
     shoot(page, "actor", "3-approved")
     sign_out(page)

@@ -25,6 +25,7 @@ PAGES = [
     "/works/",
     "/inbox/",
     "/fees/",
+    "/staff/enrolments/",
     "/admin/",
     "/admin/audit/auditentry/review/",
 ]

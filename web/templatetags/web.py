@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 
 from accounts.roles import Role, user_roles
+from audit.access import is_admin
 
 register = template.Library()
 
@@ -17,6 +18,7 @@ def roles_of(user: Any) -> dict[str, bool]:
         "owner": Role.OWNER in roles,
         "studio": Role.STUDIO_MEMBER in roles,
         "rights_holder": Role.RIGHTS_HOLDER_MEMBER in roles,
+        "staff": is_admin(user),
     }
 
 
@@ -53,3 +55,24 @@ def unread_count(user: Any) -> int:
     from accounts.notifications import notifications_unread_count
 
     return notifications_unread_count(user)
+
+
+@register.filter
+def licence_works(licence: Any) -> str:
+    """The titles of the works a licence names, from its signed document."""
+    from licensing.documents import parse
+
+    try:
+        works = parse(licence.document)["scope"].get("works", [])
+    except (ValueError, KeyError, TypeError):
+        return ""
+    return ", ".join(str(work.get("title", "")) for work in works)
+
+
+@register.filter
+def licence_live_status(licence: Any) -> str:
+    """The status as of now: an active licence past its term reads expired before the sweep runs."""
+    from config import clock
+    from licensing.selectors import license_effective_status
+
+    return str(license_effective_status(licence, at=clock.now()).status)

@@ -7,6 +7,7 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,9 +15,12 @@ from config.errors import DomainError
 from config.throttling import EnrolRateThrottle, page_allowed
 from config.uploads import upload_limit
 from licensing.attestations import attestations_of
+from licensing.invitations import invitation_create, invitation_revoke, invitations_of
+from licensing.models import LicenceInvitation
 from likeness.codes import PhotoCode
+from likeness.models import LikenessStatus
 from likeness.proof import person_verified
-from likeness.selectors import likeness_visible_to, owner_of
+from likeness.selectors import likeness_visible_to, owner_of, review_outcome
 from likeness.services import (
     PhotoUpload,
     likeness_check_enrollable,
@@ -25,7 +29,7 @@ from likeness.services import (
     likeness_erase,
     likeness_set_licensable,
 )
-from web.forms import EnrolForm, EraseForm, LicensableForm, LikenessCreateForm
+from web.forms import EnrolForm, EraseForm, InvitationForm, LicensableForm, LikenessCreateForm
 from web.pages import attempt, page
 from web.refusals import refusal_sentence
 
@@ -58,6 +62,10 @@ def _likeness_page(request: HttpRequest, likeness_id: uuid.UUID, **context: obje
             "licensable_form": LicensableForm(initial={"licensable": likeness.licensable}),
             "person_verified": person_verified(likeness),
             "attestations": attestations_of(likeness),
+            "review_outcome": review_outcome(likeness),
+            "is_owner": likeness.owner.user_id == request.user.pk,
+            "invitations": invitations_of(likeness),
+            "invitation_form": InvitationForm(),
             **context,
         },
     )
@@ -92,7 +100,7 @@ def likeness_enrol_photos(request: HttpRequest, likeness_id: uuid.UUID) -> HttpR
     uploads = form.cleaned_data["photos"]
     photos = [PhotoUpload(name=upload.name or f"photo-{i + 1}", data=upload.read()) for i, upload in enumerate(uploads)]
     try:
-        likeness_enrol(likeness=likeness, photos=photos, actor=request.user)
+        enrolled = likeness_enrol(likeness=likeness, photos=photos, actor=request.user)
     except DomainError as exc:
         sentence = refusal_sentence(exc)
         failed = exc.detail.get("index")
@@ -107,7 +115,13 @@ def likeness_enrol_photos(request: HttpRequest, likeness_id: uuid.UUID) -> HttpR
         ]
         messages.error(request, _("Enrolment was refused; nothing was stored. See each photo's result below."))
         return _likeness_page(request, likeness_id, enrol_form=form, results=results, refusal=sentence)
-    messages.success(request, _("Your likeness is enrolled. Each accepted photo is listed below."))
+    if enrolled.status == LikenessStatus.FROZEN:
+        messages.warning(
+            request,
+            _("Your photos were stored, but your likeness is not enrolled yet: it is held for a review. See below."),
+        )
+    else:
+        messages.success(request, _("Your likeness is enrolled. Each accepted photo is listed below."))
     return redirect("web:likeness", likeness_id=likeness_id)
 
 
@@ -141,3 +155,38 @@ def likeness_erase_confirm(request: HttpRequest, likeness_id: uuid.UUID) -> Http
         if erased is not None:
             return redirect("web:likeness", likeness_id=likeness_id)
     return render(request, "web/likeness_erase.html", {"likeness": likeness, "form": form})
+
+
+@page
+@require_POST
+def invitation_new(request: HttpRequest, likeness_id: uuid.UUID) -> HttpResponse:
+    likeness = likeness_visible_to(request.user, likeness_id)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        return _likeness_page(request, likeness_id)
+    made = attempt(
+        request,
+        lambda: invitation_create(
+            likeness=likeness, actor=request.user, note=form.cleaned_data["note"], days=form.cleaned_data["days"]
+        ),
+        done=_("Invitation created. Copy the link now: it is shown only once."),
+    )
+    if made is None:
+        return redirect("web:likeness", likeness_id=likeness_id)
+    link = request.build_absolute_uri(reverse("web:invitation", args=[made[1]]))
+    return _likeness_page(request, likeness_id, new_invitation_link=link)
+
+
+@page
+@require_POST
+def invitation_revoke_view(request: HttpRequest, invitation_id: uuid.UUID) -> HttpResponse:
+    invitation = LicenceInvitation.objects.select_related("likeness__owner").filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    likeness = likeness_visible_to(request.user, invitation.likeness_id)
+    attempt(
+        request,
+        lambda: invitation_revoke(invitation=invitation, actor=request.user),
+        done=_("Invitation revoked: its link no longer works."),
+    )
+    return redirect("web:likeness", likeness_id=likeness.pk)

@@ -10,26 +10,48 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from licensing.models import LicenseStatus
+from config import clock
+from licensing.documents import parse
+from licensing.models import License, LicenseStatus
+from licensing.selectors import license_effective_status
 from render.downloads import render_job_download_url
 from render.models import TERMINAL_STATUSES, FaceSelection, JobStatus, RenderJob
 from render.selectors import render_job_seen_by_party, render_job_visible_to, render_jobs_visible_to
 from render.submission import render_job_submit
-from web.explanations import explain
+from web.explanations import explain, licence_unusable_reason
 from web.forms import RenderSubmitForm
 from web.pages import attempt, page
 from web.selectors import licences_of_studios
 from web.thumbnails import output_thumbnail
 
 
+def _licence_label(license: License) -> str:
+    works = ", ".join(w.get("title", "") for w in parse(license.document)["scope"].get("works", []))
+    return _("%(works)s — %(owner)s, until %(until)s") % {
+        "works": works,
+        "owner": license.likeness.owner.display_name,
+        "until": license.valid_until.strftime("%Y-%m-%d"),
+    }
+
+
 @page
 def render_list(request: HttpRequest) -> HttpResponse:
-    licenses = licences_of_studios(request.user).filter(status=LicenseStatus.ACTIVE)
-    choices = [(str(lic.pk), f"{lic.likeness.owner.display_name} — {lic.licensee.name} ({lic.pk})") for lic in licenses]
-    form = RenderSubmitForm(request.POST or None, request.FILES or None, licenses=choices)
+    licenses = list(licences_of_studios(request.user).exclude(status=LicenseStatus.DECLINED))
+    now = clock.now()
+    unusable: dict[str, str] = {}
+    choices: list[tuple[str, str]] = []
+    for lic in licenses:
+        reason = licence_unusable_reason(license_effective_status(lic, at=now).status)
+        label = _licence_label(lic)
+        if reason:
+            unusable[str(lic.pk)] = reason
+            label = f"{label} ({reason})"
+        choices.append((str(lic.pk), label))
+    choices.sort(key=lambda choice: choice[0] in unusable)
+    form = RenderSubmitForm(request.POST or None, request.FILES or None, licenses=choices, unusable=unusable)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        license = licenses.get(pk=data["license"])
+        license = next(lic for lic in licenses if str(lic.pk) == data["license"])
         job = attempt(
             request,
             lambda: render_job_submit(
@@ -47,7 +69,18 @@ def render_list(request: HttpRequest) -> HttpResponse:
         )
         if job is not None:
             return redirect("web:job", job_id=job.pk)
-    return render(request, "web/renders.html", {"jobs": render_jobs_visible_to(request.user)[:50], "form": form})
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(
+        request,
+        "web/renders.html",
+        {"jobs": render_jobs_visible_to(request.user).select_related("license")[:50], "form": form},
+        status=status,
+    )
+
+
+def _output_withdrawn(job: RenderJob) -> bool:
+    """A completed output whose licence was revoked: it may no longer be used nor downloaded."""
+    return job.status == JobStatus.COMPLETED and job.license is not None and job.license.status == LicenseStatus.REVOKED
 
 
 def _state(job: RenderJob) -> dict[str, object]:
@@ -61,7 +94,10 @@ def _state(job: RenderJob) -> dict[str, object]:
         "terminal": job.status in TERMINAL_STATUSES,
         "refusal_reason": job.refusal_reason,
         "refusal_explanation": explain(job.refusal_reason),
-        "download": reverse("web:job-download", args=[job.pk]) if job.status == JobStatus.COMPLETED else None,
+        "download": reverse("web:job-download", args=[job.pk])
+        if job.status == JobStatus.COMPLETED and not _output_withdrawn(job)
+        else None,
+        "licence_revoked": _output_withdrawn(job),
     }
 
 

@@ -10,12 +10,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config import clock
+from config.errors import Conflict, NotFound
+from licensing.models import Organisation, Work
 from licensing.selectors import (
     grant_visible_to,
     grants_of,
     is_member,
     organisations_visible_to,
     studio_by_id,
+    studio_by_name,
+    studios_known_to_holder,
     work_visible_to,
     works_visible_to,
 )
@@ -62,9 +66,12 @@ def work_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/works.html", {"works": works_visible_to(request.user), "form": form})
 
 
-def _work_page(request: HttpRequest, work_id: uuid.UUID, **forms: object) -> HttpResponse:
+def _grant_studios(request: HttpRequest, work: Work) -> list[tuple[str, str]]:
+    return [(str(o.pk), o.name) for o in studios_known_to_holder(work.holder)]
+
+
+def _work_page(request: HttpRequest, work: Work, *, status: int = 200, **forms: object) -> HttpResponse:
     """The work's page; a form passed in (refused, kept as filled) replaces its empty twin."""
-    work = work_visible_to(request.user, work_id)
     return render(
         request,
         "web/work.html",
@@ -73,16 +80,17 @@ def _work_page(request: HttpRequest, work_id: uuid.UUID, **forms: object) -> Htt
             "grants": grants_of(work),
             "is_holder": is_member(request.user, work.holder),
             "file_form": WorkFileForm(),
-            "grant_form": GrantForm(),
+            "grant_form": GrantForm(studios=_grant_studios(request, work)),
             "withdraw_form": WithdrawForm(),
             **forms,
         },
+        status=status,
     )
 
 
 @page
 def work_detail(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
-    return _work_page(request, work_id)
+    return _work_page(request, work_visible_to(request.user, work_id))
 
 
 @page
@@ -102,32 +110,48 @@ def work_file_new(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
         )
         if added is not None:
             return redirect("web:work", work_id=work_id)
-    return _work_page(request, work_id, file_form=form)
+    return _work_page(request, work, status=400, file_form=form)
+
+
+def _chosen_studio(form: GrantForm) -> Organisation | None:
+    data = form.cleaned_data
+    if data.get("studio"):
+        return studio_by_id(uuid.UUID(data["studio"]))
+    name = (data.get("studio_name") or "").strip()
+    try:
+        return studio_by_name(name)
+    except NotFound:
+        form.add_error("studio_name", _("No studio is called “%(name)s”. Check the exact name.") % {"name": name})
+    except Conflict:
+        form.add_error("studio_name", _("More than one studio is called “%(name)s”.") % {"name": name})
+    return None
 
 
 @page
 @require_POST
 def grant_new(request: HttpRequest, work_id: uuid.UUID) -> HttpResponse:
     work = work_visible_to(request.user, work_id)
-    form = GrantForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        granted = attempt(
-            request,
-            lambda: adaptation_grant_create(
-                work=work,
-                studio=studio_by_id(data["studio_id"]),
-                territories=territories(data["territories"]),
-                valid_from=start_of_day(data["valid_from"]),
-                valid_until=end_of_day(data["valid_until"]),
-                actor=request.user,
-            ),
-            done=_("Adaptation right granted."),
-            form=form,
-        )
-        if granted is not None:
-            return redirect("web:work", work_id=work_id)
-    return _work_page(request, work_id, grant_form=form)
+    form = GrantForm(request.POST, studios=_grant_studios(request, work))
+    studio = _chosen_studio(form) if form.is_valid() else None
+    if studio is None:
+        return _work_page(request, work, status=400, grant_form=form)
+    data = form.cleaned_data
+    granted = attempt(
+        request,
+        lambda: adaptation_grant_create(
+            work=work,
+            studio=studio,
+            territories=territories(data["territories"]),
+            valid_from=start_of_day(data["valid_from"]),
+            valid_until=end_of_day(data["valid_until"]),
+            actor=request.user,
+        ),
+        done=_("Adaptation right granted."),
+        form=form,
+    )
+    if granted is None:
+        return _work_page(request, work, status=400, grant_form=form)
+    return redirect("web:work", work_id=work_id)
 
 
 @page
