@@ -79,7 +79,7 @@ def test_audit_verify_reads_the_checkpoints_back_from_the_bucket(s3_storage):
     call_command("audit_checkpoint", stdout=io.StringIO())
     out = io.StringIO()
     call_command("audit_verify", stdout=out)
-    assert "2 stored checkpoints match" in out.getvalue()
+    assert "2 signed checkpoints verify" in out.getvalue()
     # An attacker edits the bucket copy of the first checkpoint: its signature no longer verifies.
     from audit.models import AuditCheckpoint
 
