@@ -46,6 +46,10 @@ class AuditAction(models.TextChoices):
     LICENSE_USE_RESERVED = "license.use_reserved"
     LICENSE_USE_RELEASED = "license.use_released"
     LICENSE_EXHAUSTED = "license.exhausted"
+    MANDATE_GRANTED = "mandate.granted"
+    MANDATE_ENDED = "mandate.ended"
+    MANDATE_ACTED = "mandate.acted"
+    MANDATE_COSIGNED = "mandate.cosigned"
     WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
     # render

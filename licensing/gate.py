@@ -17,6 +17,8 @@ from config import clock
 from config.errors import Conflict, NotFound
 from licensing.license_states import license_transition
 from licensing.lifecycle import license_event
+from licensing.mandate_documents import signing_key_id
+from licensing.mandate_gate import mandate_gate_refusal
 from licensing.models import (
     License,
     LicenseStatus,
@@ -95,7 +97,7 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
         document.get("license_id") != facts.license_id
         or document.get("version") != facts.version
         or document["licensor"].get("likeness_id") != facts.likeness_id
-        or document["licensor"].get("owner_key_id") != facts.owner_key_id
+        or signing_key_id(document) != facts.owner_key_id
         or document["licensee"].get("organisation_id") != facts.licensee_id
     ):
         return RefusalReason.DOCUMENT_MISMATCH, None, None
@@ -103,6 +105,8 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
     # must not learn that the likeness is frozen for review or erased (found by the permission matrix).
     if facts.licensee_id != studio_id:
         return RefusalReason.WRONG_LICENSEE, None, None
+    if refusal := mandate_gate_refusal(document=document, document_text=facts.document, license_id=facts.license_id):
+        return refusal, None, None
     if (refusal := _LIKENESS_REFUSALS.get(LikenessStatus(facts.likeness_status))) is not None:
         return refusal, None, None
     if facts.work_id is None or facts.holder_id is None:

@@ -308,3 +308,7 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt at {self.attempted_at}: {self.status_code or self.error}"
+
+
+# Mandates live in their own module; imported here so Django registers them with this app.
+from licensing.mandate_models import Mandate, MandateApproval  # noqa: E402, F401

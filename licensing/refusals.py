@@ -31,3 +31,7 @@ class RefusalReason(models.TextChoices):
     MEDIA_TYPE_NOT_PERMITTED = "media_type_not_permitted", _("The media type is not permitted by the licence")
     TERRITORY_NOT_PERMITTED = "territory_not_permitted", _("The territory is not permitted")
     DURATION_EXCEEDED = "duration_exceeded", _("The output is longer than the licence allows")
+    MANDATE_NOT_COVERING = (
+        "mandate_not_covering",
+        _("The signer's mandate did not cover this licence when it was signed"),
+    )
