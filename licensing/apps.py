@@ -27,3 +27,6 @@ class LicensingConfig(AppConfig):
         from licensing.refusals import RefusalReason
 
         register_codes("licensing", RefusalReason)
+        from licensing.mandate_models import MandateRefusal
+
+        register_codes("licensing", MandateRefusal)

@@ -15,6 +15,7 @@ from licensing.documents import (
     parse,
     verify,
 )
+from licensing.mandate_evidence import check_mandate_evidence, mandate_evidence
 from licensing.models import License, OwnerKey, PlatformKey
 
 DOCUMENT_KIND = "license"
@@ -26,6 +27,8 @@ def license_evidence_document(license: License) -> dict[str, Any]:
         # The revocation is signed with the platform key current when it was revoked, which after a
         # rotation is not the one that countersigned: without it, genuine evidence read as forged.
         kids.add(str(parse(license.revocation).get("platform_key_id", "")))
+    mandate, mandate_kids = mandate_evidence(license)
+    kids |= mandate_kids
     keys = [jwk(public_key=bytes(k.public_key), kid=k.kid) for k in OwnerKey.objects.filter(kid__in=kids)]
     keys += [jwk(public_key=bytes(k.public_key), kid=k.kid) for k in PlatformKey.objects.filter(kid__in=kids)]
     return {
@@ -42,6 +45,8 @@ def license_evidence_document(license: License) -> dict[str, Any]:
             "owner_signature = Ed25519(owner key, document bytes as given); platform_signature = "
             "Ed25519(platform key, RFC 8785 of {document, owner_signature, platform_key_id}); keys are JWKs (OKP)"
         ),
+        # A representative's signature: the mandate it was made under (licensing/mandate_documents.py).
+        **({"mandate": mandate} if mandate is not None else {}),
     }
 
 
@@ -72,6 +77,7 @@ def check_license_evidence(evidence: Any) -> list[str]:
             problems.append("the platform's countersignature does not verify")
         if document.get("license_id") != evidence["license_id"]:
             problems.append("the document names another licence")
+        problems += check_mandate_evidence(evidence, document, keys)
         if evidence.get("revocation"):
             revocation = evidence["revocation"].encode("utf-8")
             record = parse(evidence["revocation"])

@@ -4,12 +4,21 @@ where the mandate required it. Ending the mandate later does not undo what it va
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from licensing.mandate_documents import check_signed_under_mandate
 from licensing.mandate_models import Mandate, MandateApproval
 from licensing.refusals import RefusalReason
 from licensing.signing_keys import public_key_of_owner_key, public_key_of_platform_key
+
+
+def mandate_named(value: Any) -> Mandate | None:
+    """The mandate a signer block names, or None (no such mandate, or not an id at all)."""
+    try:
+        return Mandate.objects.filter(pk=uuid.UUID(str(value))).first()
+    except ValueError:
+        return None
 
 
 def _public_key(kid: str) -> bytes | None:
@@ -23,7 +32,7 @@ def mandate_gate_refusal(*, document: dict[str, Any], document_text: str, licens
         return None
     if not isinstance(signer, dict):
         return RefusalReason.MANDATE_NOT_COVERING
-    mandate = Mandate.objects.filter(pk=str(signer.get("mandate_id", ""))).first() if signer.get("mandate_id") else None
+    mandate = mandate_named(signer.get("mandate_id"))
     if mandate is None:
         return RefusalReason.MANDATE_NOT_COVERING
     approval = MandateApproval.objects.filter(license_id=license_id, cosigned_at__isnull=False).first()

@@ -74,3 +74,16 @@ class MandateApproval(models.Model):
 
     def __str__(self) -> str:
         return f"approval of {self.license_id} under {self.mandate_id}"
+
+
+class MandateRefusal(models.TextChoices):
+    """Why a representative's act is refused (the codes of licensing/mandate_documents.py)."""
+
+    MISSING = "mandate_missing", _("You hold no mandate from this likeness's owner")
+    ACT_NOT_COVERED = "mandate_act_not_covered", _("Your mandate does not cover this act")
+    PURPOSE_NOT_COVERED = "mandate_purpose_not_covered", _("Your mandate does not cover the licence's purposes")
+    LIKENESS_NOT_COVERED = "mandate_likeness_not_covered", _("Your mandate does not cover this likeness")
+    EXPIRED = "mandate_expired", _("Your mandate is not in force at this time")
+    REVOKED = "mandate_revoked", _("Your mandate has ended")
+    SIGNATURE_NOT_SUPPORTED = "signature_not_supported", _("Representatives sign with a custodial key")
+    EVIDENCE_REQUIRED = "evidence_required", _("An estate's mandate needs the letter of administration")
