@@ -29,4 +29,4 @@ class LicensingConfig(AppConfig):
         register_codes("licensing", RefusalReason)
         from licensing.mandate_models import MandateRefusal
 
-        register_codes("licensing", MandateRefusal)
+        register_codes("mandates", MandateRefusal)
