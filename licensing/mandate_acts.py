@@ -82,7 +82,13 @@ def approve_as_representative(*, license: License, actor: Actor, signature: str 
     user = cast(User, actor)
     with transaction.atomic():
         license = License.objects.select_for_update().select_related("likeness", "likeness__owner").get(pk=license.pk)
-        mandate = mandate_for_act(user=user, likeness=license.likeness, act="approve", purposes=_purposes(license))
+        mandate = mandate_for_act(
+            user=user,
+            likeness=license.likeness,
+            act="approve",
+            purposes=_purposes(license),
+            attribution=parse(license.document)["scope"].get("duties", {}).get("attribution"),
+        )
         if license.status != LicenseStatus.REQUESTED or hasattr(license, "mandate_approval"):
             raise Conflict(f"this licence is {license.status}, not awaiting approval", code="license_not_pending")
         if license.likeness.status != LikenessStatus.ENROLLED or not license.likeness.licensable:

@@ -47,6 +47,7 @@ def _terms(data: dict[str, Any]) -> MandateTerms:
         valid_until=data["valid_until"],
         likeness_ids=data["likeness_ids"],
         require_owner_cosign=data["require_owner_cosign"],
+        credit_line=data["credit_line"],
     )
 
 

@@ -37,6 +37,7 @@ MANDATE_PURPOSE_NOT_COVERED = "mandate_purpose_not_covered"
 MANDATE_EXPIRED = "mandate_expired"
 MANDATE_REVOKED = "mandate_revoked"
 MANDATE_LIKENESS_NOT_COVERED = "mandate_likeness_not_covered"
+MANDATE_CREDIT_MISSING = "mandate_credit_missing"
 
 
 def mandate_document(
@@ -55,6 +56,7 @@ def mandate_document(
     granted_by: str,
     signer_key_id: str,
     issued_at: datetime,
+    credit_line: str | None = None,
 ) -> dict[str, Any]:
     return {
         "type": MANDATE_TYPE,
@@ -70,6 +72,7 @@ def mandate_document(
         "valid_until": None if valid_until is None else format_time(valid_until),
         "require_owner_cosign": require_owner_cosign,
         "evidence_sha256": evidence_sha256,
+        "credit_line": credit_line,
         "granted_by": granted_by,
         "signer_key_id": signer_key_id,
         "issued_at": format_time(issued_at),
@@ -84,9 +87,12 @@ class Coverage:
     likeness_id: str
     purposes: tuple[str, ...]
     at: datetime
+    attribution: str | None = None  # the licence's credit line, for an estate's that requires one
 
 
-def mandate_refusal(document: dict[str, Any], *, revoked_at: datetime | None, asked: Coverage) -> str | None:
+def mandate_refusal(  # noqa: PLR0911 - one guard per rule, in the order the reasons are reported
+    document: dict[str, Any], *, revoked_at: datetime | None, asked: Coverage
+) -> str | None:
     """None if the signed mandate `document` (ended at `revoked_at`, if ever) covers `asked`; else
     the reason code. Checked in the order a representative would want to be told."""
     if revoked_at is not None and revoked_at <= asked.at:
@@ -101,6 +107,9 @@ def mandate_refusal(document: dict[str, Any], *, revoked_at: datetime | None, as
     purposes = document["purposes"]
     if purposes != ALL_PURPOSES and not set(asked.purposes) <= set(purposes):
         return MANDATE_PURPOSE_NOT_COVERED
+    credit = document.get("credit_line")
+    if asked.act == "approve" and credit and credit not in (asked.attribution or ""):
+        return MANDATE_CREDIT_MISSING
     return None
 
 
@@ -168,6 +177,7 @@ def check_signed_under_mandate(
         likeness_id=str(license_document["licensor"].get("likeness_id")),
         purposes=tuple(license_document["scope"]["purposes"]),
         at=parse_time(signer["signed_at"]),
+        attribution=license_document["scope"].get("duties", {}).get("attribution"),
     )
     if mandate_refusal(mandate, revoked_at=revoked_at, asked=asked) is not None:
         problems.append("the mandate did not cover approving this licence when it was signed")

@@ -26,6 +26,9 @@ class MandateIn(serializers.Serializer[None]):
     valid_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
     valid_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
     require_owner_cosign = serializers.BooleanField(required=False, default=False)
+    credit_line = serializers.CharField(
+        max_length=200, required=False, allow_null=True, default=None, help_text="an estate's required credit"
+    )
 
 
 class EstateMandateIn(MandateIn):

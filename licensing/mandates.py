@@ -32,7 +32,7 @@ from licensing.mandate_models import Mandate, MandateAct, MandateKind
 from licensing.models import KeyCustody, OwnerKey
 from licensing.scope import Use
 from licensing.signing_keys import owner_current_key, platform_key_current
-from likeness.models import Likeness, LikenessOwner
+from likeness.models import Likeness, LikenessOwner, LikenessStatus
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class MandateTerms:
     valid_from: datetime | None = None
     likeness_ids: list[uuid.UUID] | None = None  # None: every likeness the owner has now
     require_owner_cosign: bool = False
+    credit_line: str | None = None  # an estate's: licences it approves must credit it so
 
 
 def _validate(owner: LikenessOwner, terms: MandateTerms, now: datetime) -> tuple[list[str], datetime]:
@@ -62,7 +63,17 @@ def _validate(owner: LikenessOwner, terms: MandateTerms, now: datetime) -> tuple
         raise Invalid("valid_until must be after valid_from", detail={"field": "valid_until"})
     if terms.require_owner_cosign and terms.kind != MandateKind.AGENT:
         raise Invalid("only an agent's approvals can wait for the owner's co-signature", detail={"field": "kind"})
-    owned = {str(pk) for pk in Likeness.objects.filter(owner=owner).values_list("pk", flat=True)}
+    credit = (terms.credit_line or "").strip()
+    if credit and terms.kind != MandateKind.ESTATE:
+        raise Invalid("only an estate's mandate requires a credit line", detail={"field": "credit_line"})
+    if len(credit) > 200:
+        raise Invalid("a credit line is at most 200 characters", detail={"field": "credit_line"})
+    likenesses = Likeness.objects.filter(owner=owner)
+    if terms.kind == MandateKind.ESTATE:
+        # The likeness stays as the performer left it: an estate licenses what was enrolled, and
+        # takes on no draft that would need new photos.
+        likenesses = likenesses.filter(status=LikenessStatus.ENROLLED)
+    owned = {str(pk) for pk in likenesses.values_list("pk", flat=True)}
     wanted = owned if terms.likeness_ids is None else {str(pk) for pk in terms.likeness_ids}
     if not wanted or not wanted <= owned:
         raise Invalid("the likenesses must be the owner's own", detail={"field": "likeness_ids"})
@@ -123,6 +134,7 @@ def _grant(
             granted_by=granted_by,
             signer_key_id=signer_kid,
             issued_at=now,
+            credit_line=(terms.credit_line or "").strip() or None,
         )
         data = canonical(document)
         mandate.document = data.decode()
@@ -228,10 +240,12 @@ def likeness_ids_represented_by(user: Any) -> set[str]:
     return ids
 
 
-def mandate_for_act(*, user: Any, likeness: Likeness, act: str, purposes: tuple[str, ...]) -> Mandate:
+def mandate_for_act(
+    *, user: Any, likeness: Likeness, act: str, purposes: tuple[str, ...], attribution: str | None = None
+) -> Mandate:
     """The mandate under which `user` may do `act` on `likeness` for `purposes` now, or Forbidden
     with the reason code of the most recent mandate that came closest."""
-    asked = Coverage(act=act, likeness_id=str(likeness.pk), purposes=purposes, at=clock.now())
+    asked = Coverage(act=act, likeness_id=str(likeness.pk), purposes=purposes, at=clock.now(), attribution=attribution)
     reasons: list[str] = []
     for mandate in Mandate.objects.filter(representative=user, owner_id=likeness.owner_id).order_by("-created_at"):
         reason = mandate_refusal(parse(mandate.document), revoked_at=mandate.revoked_at, asked=asked)
