@@ -74,6 +74,14 @@ def _activate(
     )
 
 
+def _drop_stale_approval(license: License) -> None:
+    """An approval waiting for a co-signature under a key the owner has since retired can never
+    be co-signed: it gives way to a fresh one."""
+    waiting = MandateApproval.objects.filter(license=license, cosigned_at__isnull=True).first()
+    if waiting is not None and parse(waiting.document)["licensor"].get("owner_key_id") != license.owner_key_id:
+        waiting.delete()
+
+
 def approve_as_representative(*, license: License, actor: Actor, signature: str | None = None) -> License:
     from licensing.lifecycle import license_event
 
@@ -89,7 +97,8 @@ def approve_as_representative(*, license: License, actor: Actor, signature: str 
             purposes=_purposes(license),
             attribution=parse(license.document)["scope"].get("duties", {}).get("attribution"),
         )
-        if license.status != LicenseStatus.REQUESTED or hasattr(license, "mandate_approval"):
+        _drop_stale_approval(license)
+        if license.status != LicenseStatus.REQUESTED or MandateApproval.objects.filter(license=license).exists():
             raise Conflict(f"this licence is {license.status}, not awaiting approval", code="license_not_pending")
         if license.likeness.status != LikenessStatus.ENROLLED or not license.likeness.licensable:
             raise Conflict("this likeness is not open to licences", code="likeness_not_licensable")
@@ -136,6 +145,14 @@ def owner_cosign(*, license: License, approval: MandateApproval, actor: Actor, s
     from licensing.lifecycle import license_event
 
     key = OwnerKey.objects.get(kid=license.owner_key_id)
+    if parse(approval.document)["licensor"].get("owner_key_id") != key.kid:
+        # She rotated her key after her agent signed: the document names the old one, so her
+        # co-signature could never verify. The agent signs afresh (approve_as_representative
+        # replaces a stale approval).
+        raise Conflict(
+            "your key changed after your agent signed: your agent must approve again",
+            code="cosign_key_rotated",
+        )
     data = approval.document.encode()
     if signature is None:
         signature = _sign_custodial(key, data)

@@ -40,6 +40,7 @@ EVENT_TYPES = (
     "license.revoked",
     "license.expired",
     "license.exhausted",
+    "license.awaiting_cosign",  # an agent approved under a mandate that needs the owner's co-signature
 )
 SIGNATURE_HEADER = "Likeness-Webhook-Signature"
 TIMESTAMP_HEADER = "Likeness-Webhook-Timestamp"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from licensing.mandate_models import MandateApproval
+from licensing.signing_keys import owner_key_create_custodial
 from licensing.verification import cache_clear
 from tests.mandate_story import ada_with_a_request, grant_by_api, new_persona, render_check
 
@@ -49,3 +50,20 @@ def test_ada_may_still_decline_what_her_agent_approved_pending_her_cosignature(c
     assert maya.client().post(f"/api/v1/licenses/{story.license.pk}/approve/", {}, format="json").status_code == 200
     declined = story.actor.client().post(f"/api/v1/licenses/{story.license.pk}/decline/", {}, format="json")
     assert declined.status_code == 200 and declined.json()["status"] == "declined"
+
+
+def test_a_key_rotation_between_the_two_signatures_sends_the_agent_back_to_sign(clock):
+    story = ada_with_a_request()
+    maya = new_persona("maya")
+    assert grant_by_api(story, maya, require_owner_cosign=True).status_code == 201
+    assert maya.client().post(f"/api/v1/licenses/{story.license.pk}/approve/", {}, format="json").status_code == 200
+    owner_key_create_custodial(owner=story.actor.owner, actor=story.actor.user)
+
+    refused = story.actor.client().post(f"/api/v1/licenses/{story.license.pk}/approve/", {}, format="json")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "cosign_key_rotated"
+
+    assert maya.client().post(f"/api/v1/licenses/{story.license.pk}/approve/", {}, format="json").status_code == 200
+    cosigned = story.actor.client().post(f"/api/v1/licenses/{story.license.pk}/approve/", {}, format="json")
+    assert cosigned.status_code == 200 and cosigned.json()["status"] == "active"
+    story.license.refresh_from_db()
+    assert render_check(story).allowed

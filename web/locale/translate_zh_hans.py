@@ -482,6 +482,7 @@ ZH = {
     "An estate's mandate needs the letter of administration": "遗产管理授权须附遗产管理书",
     "The signer's mandate did not cover this licence when it was signed": "签署时，签署人的授权委托并不涵盖此许可",
     "The licence does not carry the estate's credit line": "此许可未载明遗产方要求的署名",
+    "Your key changed after your agent signed; your agent signs again": "您的密钥在经纪人签署后已更换，经纪人须重新签署",
 }
 ZH_PLURAL = {
     "%(n)s licence request awaits your decision": "%(n)s 个许可申请等待您的决定",
