@@ -88,4 +88,5 @@ class MandateRefusal(models.TextChoices):
     SIGNATURE_NOT_SUPPORTED = "signature_not_supported", _("Representatives sign with a custodial key")
     EVIDENCE_REQUIRED = "evidence_required", _("An estate's mandate needs the letter of administration")
     COSIGN_KEY_ROTATED = "cosign_key_rotated", _("Your key changed after your agent signed; your agent signs again")
+    GUARDIAN_NEEDS_END_DATE = "guardian_needs_end_date", _("A guardian's mandate ends on a date")
     CREDIT_MISSING = "mandate_credit_missing", _("The licence does not carry the estate's credit line")

@@ -58,7 +58,11 @@ def _validate(owner: LikenessOwner, terms: MandateTerms, now: datetime) -> tuple
         raise Invalid("purposes must be licensing uses, or omitted for all", detail={"field": "purposes"})
     valid_from = terms.valid_from or now
     if terms.kind == MandateKind.GUARDIAN and terms.valid_until is None:
-        raise Invalid("a guardian's mandate ends on a date: valid_until is required", detail={"field": "valid_until"})
+        raise Invalid(
+            "a guardian's mandate ends on a date: valid_until is required",
+            code="guardian_needs_end_date",
+            detail={"field": "valid_until"},
+        )
     if terms.valid_until is not None and terms.valid_until <= valid_from:
         raise Invalid("valid_until must be after valid_from", detail={"field": "valid_until"})
     if terms.require_owner_cosign and terms.kind != MandateKind.AGENT:

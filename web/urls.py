@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from web.signin import SignInView
-from web.views import actor, home, licences, public, renders, works
+from web.views import actor, home, licences, mandates, public, renders, works
 
 app_name = "web"
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("licences/<uuid:license_id>/approve/", licences.licence_approve, name="licence-approve"),
     path("licences/<uuid:license_id>/decline/", licences.licence_decline, name="licence-decline"),
     path("licences/<uuid:license_id>/revoke/", licences.licence_revoke, name="licence-revoke"),
+    # Mandates: who acts for a likeness owner
+    path("mandates/", mandates.mandate_list, name="mandates"),
+    path("mandates/<uuid:mandate_id>/end/", mandates.mandate_end_page, name="mandate-end"),
     # Works, files, rights and grants
     path("works/", works.work_list, name="works"),
     path("works/<uuid:work_id>/", works.work_detail, name="work"),
