@@ -237,11 +237,27 @@ def mandates_live_for(user: Any, *, at: datetime | None = None) -> QuerySet[Mand
     )
 
 
-def likeness_ids_represented_by(user: Any) -> set[str]:
+# A representative sees a licence only if his mandate lets him do something with licences.
+LICENCE_ACTS = frozenset({"review", "approve", "decline", "revoke", "see_renders"})
+
+
+def likeness_ids_represented_by(user: Any, *, acts: frozenset[str] = LICENCE_ACTS) -> set[str]:
+    """The likenesses `user` acts for now under a mandate listing at least one of `acts`."""
     ids: set[str] = set()
-    for likeness_ids in mandates_live_for(user).values_list("likeness_ids", flat=True):
-        ids.update(likeness_ids)
+    for likeness_ids, granted in mandates_live_for(user).values_list("likeness_ids", "acts"):
+        if acts & set(granted):
+            ids.update(likeness_ids)
     return ids
+
+
+def renders_hidden_from(user: Any, license: Any) -> bool:
+    """A representative whose mandate does not list see_renders sees the licence, not its renders.
+    Everyone else who can see the licence (owner, licensee, admin) sees them."""
+    if is_admin(user) or license.likeness.owner.user_id == getattr(user, "pk", None):
+        return False
+    if license.licensee.memberships.filter(user_id=getattr(user, "pk", None)).exists():
+        return False
+    return str(license.likeness_id) not in likeness_ids_represented_by(user, acts=frozenset({"see_renders"}))
 
 
 def mandate_for_act(

@@ -13,7 +13,7 @@ from django.utils.html import escape
 
 from licensing.mandate_models import Mandate
 from licensing.models import License
-from tests.mandate_story import ada_with_a_request, new_persona
+from tests.mandate_story import ada_with_a_request, grant_by_api, new_persona
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,36 @@ def test_a_guardian_without_an_end_date_is_refused_on_the_form_in_chinese(clock)
     assert response.status_code == 200
     assert not Mandate.objects.exists()
     assert "监护人的授权委托须有截止日期：请填写日期。" in response.content.decode()
+
+
+def refused_render(story: Any, at: Any) -> Any:
+    """A render the gate refused, recorded under Ada's licence (what the licence page lists)."""
+    from render.models import RenderJob
+
+    return RenderJob.objects.create(
+        studio=story.studio.organisation,
+        submitted_by=story.studio.user,
+        license=story.license,
+        requested_license_id=story.license.pk,
+        target_name="targets/x.mp4",
+        target_sha256=story.work.file_sha256,
+        media_type="video",
+        purpose="film",
+        territory="FR",
+        status="refused",
+        refusal_reason="license_not_active",
+        created_at=at,
+    )
+
+
+def test_maya_sees_the_renders_under_adas_licences_only_if_her_mandate_says_so(clock):
+    story = ada_with_a_request()
+    refused_render(story, clock.now())
+    maya, reviewer = new_persona("maya"), new_persona("reviewer")
+    grant_by_api(story, maya, acts=["review", "see_renders"])
+    grant_by_api(story, reviewer, acts=["review"])
+    page = f"/licences/{story.license.pk}/"
+    assert "No renders yet." in signed_in(reviewer.user).get(page).content.decode()
+    assert "No renders yet." not in signed_in(maya.user).get(page).content.decode()
+    assert "No renders yet." not in signed_in(story.actor.user).get(page).content.decode()
+    assert "No renders yet." not in signed_in(story.studio.user).get(page).content.decode()
