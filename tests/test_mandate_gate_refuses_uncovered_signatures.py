@@ -109,3 +109,16 @@ def test_a_licence_naming_another_version_of_the_mandate_is_refused(clock):
     widened["acts"] = ["approve", "revoke"]
     signed_by_maya(story, maya, mandate, mandate_text=canonical(widened).decode())
     assert render_check(story).reason == "mandate_not_covering"
+
+
+def test_a_mandate_edited_after_the_gate_honoured_it_is_refused_at_the_next_check(clock):
+    story = ada_with_a_request()
+    maya = new_persona("maya")
+    mandate = grant(story, maya, ["approve"])
+    signed_by_maya(story, maya, mandate)
+    assert render_check(story).allowed
+    widened = parse(mandate.document)
+    widened["purposes"] = "all"
+    widened["acts"] = ["approve", "revoke", "see_earnings"]
+    Mandate.objects.filter(pk=mandate.pk).update(document=canonical(widened).decode())
+    assert render_check(story).reason == "mandate_not_covering"
