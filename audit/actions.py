@@ -55,6 +55,10 @@ class AuditAction(models.TextChoices):
     LICENSE_EXHAUSTED = "license.exhausted"
     LICENCE_INVITATION_CREATED = "licence_invitation.created"
     LICENCE_INVITATION_REVOKED = "licence_invitation.revoked"
+    MANDATE_GRANTED = "mandate.granted"
+    MANDATE_ENDED = "mandate.ended"
+    MANDATE_ACTED = "mandate.acted"
+    MANDATE_COSIGNED = "mandate.cosigned"
     WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
     # render

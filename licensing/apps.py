@@ -29,3 +29,7 @@ class LicensingConfig(AppConfig):
 
         register_codes("licensing", RefusalReason)
         register_codes("licensing", LicensingCode)
+
+        from licensing.mandate_models import MandateRefusal
+
+        register_codes("mandates", MandateRefusal)

@@ -20,6 +20,7 @@ from licensing.documents import (
     parse,
     verify,
 )
+from licensing.mandate_evidence import check_mandate_evidence, mandate_evidence
 from licensing.models import License, OwnerKey
 from licensing.refusals import RefusalReason
 from licensing.trust import certified_owner, pinned_platform_keys, trusted_owner_key
@@ -33,14 +34,19 @@ def license_evidence_document(license: License) -> dict[str, Any]:
         # The revocation is signed with the platform key current when it was revoked, which after a
         # rotation is not the one that countersigned: without it, genuine evidence read as forged.
         kids.add(str(parse(license.revocation).get("platform_key_id", "")))
-    owner = trusted_owner_key(license.owner_key_id)
-    certificate = None
+    mandate, mandate_kids = mandate_evidence(license)
+    kids |= mandate_kids
+    certificates: dict[str, Any] = {}
     keys = []
-    if not isinstance(owner, RefusalReason):
+    for kid in sorted(k for k in {license.owner_key_id, *mandate_kids} if k):
+        owner = trusted_owner_key(kid)
+        if isinstance(owner, RefusalReason):
+            continue
         record, signature = OwnerKey.objects.values_list("certificate", "certificate_signature").get(kid=owner.kid)
-        certificate = {"record": record, "signature": signature}
+        certificates[kid] = {"record": record, "signature": signature}
         kids.add(str(parse(record).get("platform_key_id", "")))
         keys.append(jwk(public_key=owner.public_key, kid=owner.kid))
+    certificate = certificates.get(license.owner_key_id)
     pinned = pinned_platform_keys()
     keys += [jwk(public_key=pinned[kid], kid=kid) for kid in sorted(kids) if kid in pinned]
     return {
@@ -61,6 +67,8 @@ def license_evidence_document(license: License) -> dict[str, Any]:
             "record names the owner key's kid and public_key; keys are JWKs (OKP): compare them with the "
             "platform's /.well-known/jwks.json"
         ),
+        # A representative's signature: the mandate it was made under (licensing/mandate_documents.py).
+        **({"mandate": mandate} if mandate is not None else {}),
     }
 
 
@@ -101,6 +109,7 @@ def check_license_evidence(evidence: Any) -> list[str]:
             problems.append("the platform's countersignature does not verify")
         if document.get("license_id") != evidence["license_id"]:
             problems.append("the document names another licence")
+        problems += check_mandate_evidence(evidence, document, keys)
         if evidence.get("revocation"):
             revocation = evidence["revocation"].encode("utf-8")
             record = parse(evidence["revocation"])

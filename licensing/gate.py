@@ -18,6 +18,8 @@ from config.errors import Conflict, NotFound
 from licensing.codes import LicensingCode
 from licensing.license_states import license_transition
 from licensing.lifecycle import license_event
+from licensing.mandate_documents import signing_key_id
+from licensing.mandate_gate import mandate_gate_refusal
 from licensing.models import (
     License,
     LicenseStatus,
@@ -32,7 +34,7 @@ from licensing.selectors import (
 )
 from licensing.trust import TrustedOwnerKey, owner_key_trust, pinned_platform_keys, revocation_on_record
 from licensing.verification import SignedLicense, VerifiedDocument, verify_signed
-from likeness.models import LikenessStatus
+from likeness.models import LikenessOwner, LikenessStatus
 
 
 @dataclass(frozen=True)
@@ -130,17 +132,20 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
         document.get("license_id") != facts.license_id
         or document.get("version") != facts.version
         or document["licensor"].get("likeness_id") != facts.likeness_id
-        or document["licensor"].get("owner_key_id") != facts.owner_key_id
+        or signing_key_id(document) != facts.owner_key_id
         or document["licensee"].get("organisation_id") != facts.licensee_id
     ):
         return RefusalReason.DOCUMENT_MISMATCH, None, None
-    # A certified key signs only for the owner it was certified to: another owner's key is not theirs.
-    if owner.owner_id != facts.likeness_owner_id:
+    # A certified key signs only for the owner it was certified to: another owner's key is not theirs;
+    # a representative's key signs only for the representative the signed mandate names.
+    if not _key_is_the_signers(document, certified_owner_id=owner.owner_id, likeness_owner_id=facts.likeness_owner_id):
         return RefusalReason.KEY_NOT_CERTIFIED, None, None
     # The licensee is checked before the likeness's state: a studio that is no party to the licence
     # must not learn that the likeness is frozen for review or erased (found by the permission matrix).
     if facts.licensee_id != studio_id:
         return RefusalReason.WRONG_LICENSEE, None, None
+    if refusal := mandate_gate_refusal(document=document, document_text=facts.document, license_id=facts.license_id):
+        return refusal, None, None
     if (refusal := _LIKENESS_REFUSALS.get(LikenessStatus(facts.likeness_status))) is not None:
         return refusal, None, None
     if facts.work_id is None or facts.holder_id is None:
@@ -153,6 +158,17 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
     ):
         return RefusalReason.ADAPTATION_RIGHT_MISSING, None, None
     return None, verified, facts.work_id
+
+
+def _key_is_the_signers(document: dict[str, Any], *, certified_owner_id: str, likeness_owner_id: str) -> bool:
+    signer = document.get("signer")
+    if signer is None:
+        return certified_owner_id == likeness_owner_id
+    try:
+        user_id = str(signer["representative"]["user_id"])
+    except (KeyError, TypeError):
+        return False
+    return LikenessOwner.objects.filter(pk=certified_owner_id, user_id=user_id).exists()
 
 
 def license_authorize(

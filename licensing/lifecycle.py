@@ -80,6 +80,15 @@ def _owner_of_license(actor: Actor, license: License) -> None:
         raise Forbidden("only the likeness's owner may decide on this licence", code=LicensingCode.NOT_THE_OWNER)
 
 
+def _acts_under_mandate(actor: Actor, license: License) -> bool:
+    """Not the owner but holding a mandate from her: a representative (licensing/mandate_acts.py)."""
+    from licensing.mandate_models import Mandate
+
+    return license.likeness.owner.user_id != getattr(actor, "pk", None) and (
+        Mandate.objects.filter(representative_id=getattr(actor, "pk", None)).exists()
+    )
+
+
 def license_event(*, license: License, event: str, data: dict[str, Any]) -> None:
     webhook_emit(
         event_type=event,
@@ -179,7 +188,12 @@ def license_request(*, studio: Organisation, likeness_id: uuid.UUID, terms: Lice
 
 def license_approve(*, license: License, actor: Actor, signature: str | None = None) -> License:
     """The owner approves: signs (custodially, or by uploading a detached signature), and the
-    platform countersigns over the document and the owner's signature. The licence is then ACTIVE."""
+    platform countersigns over the document and the owner's signature. The licence is then ACTIVE.
+    A representative signs under a mandate instead; an agent's approval may wait for her co-signature."""
+    if _acts_under_mandate(actor, license):
+        from licensing.mandate_acts import approve_as_representative
+
+        return approve_as_representative(license=license, actor=actor, signature=signature)
     _owner_of_license(actor, license)
     with transaction.atomic():
         license = License.objects.select_for_update().select_related("likeness", "likeness__owner").get(pk=license.pk)
@@ -190,6 +204,10 @@ def license_approve(*, license: License, actor: Actor, signature: str | None = N
         likeness = license.likeness
         if not likeness_open_to_licences(likeness):
             raise Conflict("this likeness is not open to licences", code=LicensingCode.LIKENESS_NOT_LICENSABLE)
+        from licensing.mandate_acts import owner_cosign, pending_cosign
+
+        if (approval := pending_cosign(license)) is not None:
+            return owner_cosign(license=license, approval=approval, actor=actor, signature=signature)
         key = OwnerKey.objects.get(kid=license.owner_key_id)
         data = license.document.encode()
         if signature is None:
@@ -239,6 +257,10 @@ def license_approve(*, license: License, actor: Actor, signature: str | None = N
 
 
 def license_decline(*, license: License, reason: str, actor: Actor) -> License:
+    if _acts_under_mandate(actor, license):
+        from licensing.mandate_acts import decline_as_representative
+
+        return decline_as_representative(license=license, reason=reason, actor=actor)
     _owner_of_license(actor, license)
     with transaction.atomic():
         license = License.objects.select_for_update().select_related("likeness").get(pk=license.pk)
@@ -303,6 +325,10 @@ def _revoke_locked(*, license: License, reason: str, revoked_by: str, actor: Act
 def license_revoke(*, license: License, reason: str, actor: Actor) -> License:
     """The owner revokes, at any time. New render jobs are refused at once. The reason is optional and
     private: it is kept for her and the audit trail, never published nor sent to the studio."""
+    if not is_admin(actor) and _acts_under_mandate(actor, license):
+        from licensing.mandate_acts import revoke_as_representative
+
+        return revoke_as_representative(license=license, reason=reason, actor=actor)
     if not is_admin(actor):
         _owner_of_license(actor, license)
     reason = reason.strip()[:500]

@@ -364,3 +364,7 @@ class LicenceInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation to license {self.likeness_id}"
+
+
+# Mandates live in their own module; imported here so Django registers them with this app.
+from licensing.mandate_models import Mandate, MandateApproval  # noqa: E402, F401

@@ -35,3 +35,7 @@ class RefusalReason(models.TextChoices):
     KEY_NOT_CERTIFIED = "key_not_certified", _("The owner's key carries no valid platform certification")
     PLATFORM_KEY_NOT_PINNED = "platform_key_not_pinned", _("The countersigning key is not one the platform pins")
     REVOCATION_ON_RECORD = "revocation_on_record", _("A signed revocation of the licence is on record")
+    MANDATE_NOT_COVERING = (
+        "mandate_not_covering",
+        _("The signer's mandate did not cover this licence when it was signed"),
+    )

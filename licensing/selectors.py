@@ -148,7 +148,10 @@ def licenses_visible_to(user: Any) -> QuerySet[License]:
     licenses = License.objects.select_related("likeness", "likeness__owner", "licensee").order_by("-created_at")
     if is_admin(user):
         return licenses
-    return licenses.filter(Q(licensee__memberships__user=user) | Q(likeness__owner__user=user)).distinct()
+    from licensing.mandates import likeness_ids_represented_by  # a representative sees what he acts for
+
+    represented = Q(likeness_id__in=likeness_ids_represented_by(user))
+    return licenses.filter(Q(licensee__memberships__user=user) | Q(likeness__owner__user=user) | represented).distinct()
 
 
 def license_visible_to(user: Any, license_id: uuid.UUID) -> License:

@@ -28,6 +28,13 @@ from licensing.api import (
 )
 from licensing.attestations_api import AttesterTrustApi, LikenessAttestationsApi
 from licensing.claims_api import ClaimApi, ClaimChallengeApi, ClaimDecisionApi
+from licensing.mandate_api import (
+    EstateMandateApi,
+    MandateDetailApi,
+    MandateEndApi,
+    MandateListApi,
+    RepresentationApi,
+)
 
 urlpatterns = [
     path(
@@ -70,6 +77,11 @@ urlpatterns = [
     path("licenses/<uuid:license_id>/check/", LicenseCheckApi.as_view(), name="license-check"),
     path("licenses/<uuid:license_id>/status", LicenseStatusApi.as_view(), name="license-status"),
     path("licenses/<uuid:license_id>/evidence", LicenseEvidenceApi.as_view(), name="license-evidence"),
+    path("mandates/", MandateListApi.as_view(), name="mandate-list"),
+    path("mandates/estate/", EstateMandateApi.as_view(), name="mandate-estate"),
+    path("mandates/<uuid:mandate_id>/", MandateDetailApi.as_view(), name="mandate-detail"),
+    path("mandates/<uuid:mandate_id>/end/", MandateEndApi.as_view(), name="mandate-end"),
+    path("representation/", RepresentationApi.as_view(), name="representation"),
     path("webhooks/", WebhookListApi.as_view(), name="webhook-list"),
     path("webhooks/<uuid:endpoint_id>/disable/", WebhookDisableApi.as_view(), name="webhook-disable"),
     path("webhooks/<uuid:endpoint_id>/deliveries/", WebhookDeliveryListApi.as_view(), name="webhook-deliveries"),

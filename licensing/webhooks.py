@@ -44,6 +44,7 @@ EVENT_TYPES = (
     "render_job.completed",
     "render_job.refused",
     "render_job.revoked",
+    "license.awaiting_cosign",  # an agent approved under a mandate that needs the owner's co-signature
 )
 SIGNATURE_HEADER = "Likeness-Webhook-Signature"
 TIMESTAMP_HEADER = "Likeness-Webhook-Timestamp"

@@ -40,7 +40,7 @@ from rest_framework.test import APIClient
 
 from config import clock
 from render.models import RenderJob
-from tests.factories import Actor, Member, Persona, make_actor, make_admin, make_auditor, make_studio
+from tests.factories import Actor, Member, Persona, make_actor, make_admin, make_auditor, make_persona, make_studio
 from tests.render_story import RenderStory, make_render_story
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,8 @@ class World:
     webhook_id: str
     grant_id: str
     media: Path
+    mandate_id: str = ""
+    representative: str = ""
 
     def ids(self) -> dict[str, Any]:
         story = self.story
@@ -78,6 +80,7 @@ class World:
             "job": self.job.pk,
             "token": story.actor.user.api_tokens.first().pk,
             "webhook": self.webhook_id,
+            "mandate": self.mandate_id,
         }
 
 
@@ -377,6 +380,33 @@ ROWS: list[Row] = [
         "webhooks/{webhook}/deliveries/",
         "401 404 404 200 404 404 404 200",
     ),
+    # mandates: an owner grants (signed), an admin grants an estate's on evidence; the owner, the
+    # representative (Maya, no column here) and admins see and end one.
+    Row("GET", "mandates/", "mandates/", "401 200 200 200 200 200 200 200"),
+    Row(
+        "POST",
+        "mandates/",
+        "mandates/",
+        "401 201 201 403:not_an_owner 403:not_an_owner 403:not_an_owner 403:not_an_owner 403:not_an_owner",
+        lambda w: {"representative": w.representative, "kind": "agent", "acts": ["approve"]},
+    ),
+    Row(
+        "POST",
+        "mandates/estate/",
+        "mandates/estate/",
+        "401 " + " ".join(["403:not_an_admin"] * 6) + " 201",
+        lambda w: {
+            "owner_id": w.story.actor.owner.pk,
+            "representative": w.representative,
+            "kind": "estate",
+            "acts": ["approve"],
+            "evidence": SimpleUploadedFile("letter.pdf", b"letter of administration", content_type="application/pdf"),
+        },
+        multipart=True,
+    ),
+    Row("GET", "mandates/<uuid:mandate_id>/", "mandates/{mandate}/", "401 200 404 404 404 404 404 200"),
+    Row("POST", "mandates/<uuid:mandate_id>/end/", "mandates/{mandate}/end/", "401 200 404 404 404 404 404 200"),
+    Row("GET", "representation/", "representation/", "401 200 200 200 200 200 200 200"),
     # render jobs: the studio, and the likeness's owner for reading; outputs go to the studio only.
     Row("GET", "render-jobs/", "render-jobs/", "401 200 200 200 200 200 200 200"),
     Row(
@@ -533,6 +563,8 @@ def table(rows: list[tuple[Row, list[str], list[str]]]) -> str:
 
 @pytest.fixture
 def world(tmp_path: Path, isolated_media: Path) -> World:
+    from licensing.mandate_models import MandateKind
+    from licensing.mandates import MandateTerms, mandate_grant
     from licensing.models import AdaptationGrant
     from licensing.webhook_delivery import webhook_endpoint_create
 
@@ -552,6 +584,14 @@ def world(tmp_path: Path, isolated_media: Path) -> World:
     )
     grant = AdaptationGrant.objects.filter(work=story.work).first()
     assert grant is not None
+    maya = make_persona("maya")
+    mandate = mandate_grant(
+        owner=story.actor.owner,
+        terms=MandateTerms(
+            representative=maya.user, kind=MandateKind.AGENT, acts=["review"], purposes=None, valid_until=None
+        ),
+        actor=story.actor.user,
+    )
     personas: dict[str, Persona | None] = {
         "anon": None,
         "actor": story.actor,
@@ -571,6 +611,8 @@ def world(tmp_path: Path, isolated_media: Path) -> World:
         webhook_id=str(endpoint.pk),
         grant_id=str(grant.pk),
         media=isolated_media,
+        mandate_id=str(mandate.pk),
+        representative=maya.user.username,
     )
 
 

@@ -48,6 +48,9 @@ EXPLANATIONS: dict[str, Promise] = {
         "The licence was countersigned by a key the platform does not publish, so it cannot be trusted."
     ),
     RefusalReason.REVOCATION_ON_RECORD: _("A signed revocation of this licence is on record; it cannot be used."),
+    RefusalReason.MANDATE_NOT_COVERING: _(
+        "The representative who signed this licence had no mandate covering it at the time, so it cannot be used."
+    ),
 }
 
 

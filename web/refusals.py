@@ -84,6 +84,14 @@ SENTENCES: dict[str, Promise] = {
     "signature_required": _("Your key is in your own custody: sign the licence document and upload the signature."),
     "nothing_reserved": _("No use of this licence is reserved."),
     "not_the_licensee": _("Only members of the licensed studio may do this."),
+    "mandate_missing": _("You hold no mandate from this likeness's owner."),
+    "mandate_act_not_covered": _("Your mandate does not cover this act."),
+    "mandate_purpose_not_covered": _("Your mandate does not cover the licence's purposes."),
+    "mandate_likeness_not_covered": _("Your mandate does not cover this likeness."),
+    "mandate_expired": _("Your mandate is not in force at this time."),
+    "mandate_revoked": _("Your mandate has ended."),
+    "mandate_credit_missing": _("The licence does not carry the estate's credit line."),
+    "guardian_needs_end_date": _("A guardian's mandate ends on a date: give the date."),
     # render
     "not_a_studio_member": _("Only studio members may submit renders."),
     "studio_required": _("You belong to several studios; choose one."),
@@ -133,6 +141,9 @@ SENTENCES: dict[str, Promise] = {
     "studio_unknown": _("No studio has this exact name. Check the spelling."),
     "studio_ambiguous": _("More than one studio has this name. Choose it from the list instead."),
     "licence_unusable": _("This licence cannot be used for a render now."),
+    "cosign_key_rotated": _("Your key changed after your agent signed; your agent must sign again."),
+    "evidence_required": _("An estate's mandate needs the letter of administration."),
+    "signature_not_supported": _("Representatives sign with a key the platform keeps for them."),
 }
 
 # A plain "validation_failed" names the field at fault in detail["field"]; say what that field needs.
@@ -163,6 +174,12 @@ FIELD_SENTENCES: dict[str, Promise] = {
     "license": _("Choose a licence from the list."),
     "month": _("Choose a month such as 2026-11."),
     "days": _("Choose how many days the invitation stays valid, from 1 to 90."),
+    "acts": _("Choose at least one act the representative may do."),
+    "credit_line": _("Give the credit line the estate requires, at most 200 characters."),
+    "evidence": _("Upload the letter of administration."),
+    "kind": _("Choose agent, estate or guardian."),
+    "likeness_ids": _("Choose at least one of your likenesses."),
+    "representative_id": _("Choose the person who will act for you."),
 }
 
 

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from web.signin import SignInView
-from web.views import actor, ceremony, fees, home, inbox, licences, liveness, public, renders, staff, works
+from web.views import actor, ceremony, fees, home, inbox, licences, liveness, mandates, public, renders, staff, works
 
 app_name = "web"
 
@@ -54,6 +54,9 @@ urlpatterns = [
     # Staff: frozen enrolments awaiting review
     path("staff/enrolments/", staff.frozen_list, name="staff-frozen"),
     path("staff/enrolments/<uuid:likeness_id>/", staff.frozen_decide, name="staff-frozen-decide"),
+    # Mandates: who acts for a likeness owner
+    path("mandates/", mandates.mandate_list, name="mandates"),
+    path("mandates/<uuid:mandate_id>/end/", mandates.mandate_end_page, name="mandate-end"),
     # Works, files, rights and grants
     path("works/", works.work_list, name="works"),
     path("works/<uuid:work_id>/", works.work_detail, name="work"),

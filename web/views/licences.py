@@ -16,6 +16,7 @@ from config.errors import DomainError
 from licensing.documents import parse
 from licensing.invitations import invitation_open as invitation_lookup
 from licensing.lifecycle import LicenseTerms, license_decline, license_request, license_revoke
+from licensing.mandates import renders_hidden_from
 from licensing.models import LicenseStatus, OrganisationKind
 from licensing.scope import Scope, describe
 from licensing.selectors import license_visible_to, organisations_visible_to, works_visible_to
@@ -49,7 +50,7 @@ def licence_detail(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse:
 def _licence_page(request: HttpRequest, license_id: uuid.UUID, **forms: object) -> HttpResponse:
     """The licence's page; a form passed in (refused, kept as filled) replaces its empty twin."""
     license = license_visible_to(request.user, license_id)
-    jobs = list(render_jobs_under_license(license))
+    jobs = [] if renders_hidden_from(request.user, license) else list(render_jobs_under_license(license))
     titles = work_titles_of_files([job.target_sha256 for job in jobs])
     for job in jobs:
         job.explanation = explain(job.refusal_reason)  # type: ignore[attr-defined]

@@ -55,6 +55,7 @@ class Command(BaseCommand):
                 "face_search",
                 "license_authorize",
                 "liveness",
+                "license_authorize_mandate",
                 "watermark",
                 "render",
                 "scale_out",
@@ -105,6 +106,7 @@ class Command(BaseCommand):
             "face_search": self._face_search,
             "license_authorize": self._license_authorize,
             "liveness": self._liveness,
+            "license_authorize_mandate": self._license_authorize_mandate,
             "render": self._render,
             "scale_out": self._scale_out,
             "swap_quality": self._swap_quality,
@@ -136,6 +138,15 @@ class Command(BaseCommand):
         if iterations < 1:
             raise CommandError("--iterations must be positive")
         for line in run_license_authorize_bench(iterations=iterations, report=self.stderr.write).lines():
+            self.stdout.write(line)
+
+    def _license_authorize_mandate(self, options: dict[str, Any]) -> None:
+        from tools.mandate_bench import run_mandate_bench  # licensing/mandate_gate.py's cost
+
+        iterations = 200 if options["smoke"] else options["iterations"]
+        if iterations < 1:
+            raise CommandError("--iterations must be positive")
+        for line in run_mandate_bench(iterations=iterations, report=self.stderr.write).lines():
             self.stdout.write(line)
 
     def _audit(self, options: dict[str, Any]) -> None:
