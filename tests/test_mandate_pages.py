@@ -38,8 +38,9 @@ def test_ada_grants_maya_signs_the_licence_page_names_her_and_ada_ends_it(clock)
 
     maya_page = signed_in(maya.user).get("/mandates/").content.decode()
     assert escape(story.actor.likeness.display_name) in maya_page
-    assert f"/licences/{story.license.pk}/approve/" in maya_page
-    assert signed_in(maya.user).post(f"/licences/{story.license.pk}/approve/").status_code == 302
+    assert f"/licences/{story.license.pk}/review/" in maya_page
+    signed = signed_in(maya.user).post(f"/licences/{story.license.pk}/sign/", {"agree": "on"})
+    assert signed.status_code == 302, signed.content[:300]
     assert License.objects.get(pk=story.license.pk).status == "active"
 
     licence_page = ada.get(f"/licences/{story.license.pk}/").content.decode()

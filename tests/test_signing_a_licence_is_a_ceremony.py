@@ -12,12 +12,16 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.test import Client
+from django.utils.html import escape
 
 from licensing.documents import b64url, digest, public_raw, sign, verify
 from licensing.models import License
+from licensing.refusals import RefusalReason
 from licensing.signing_keys import owner_key_register
 from licensing.trust import TrustedOwnerKey, pinned_platform_keys, trusted_owner_key
 from tests.factories import make_licensed_story, make_persona
+from web.explanations import EXPLANATIONS
+from web.refusals import SENTENCES
 
 pytestmark = pytest.mark.django_db
 
@@ -98,9 +102,11 @@ def test_a_self_custody_owner_signs_the_exact_bytes_with_her_own_key(client):
 
     forged = sign(Ed25519PrivateKey.generate(), to_sign)
     refused = client.post(f"/licences/{story.license.pk}/sign/", {"agree": "on", "signature": forged})
-    assert refused.status_code == 400 and "owner_signature_invalid" in refused.content.decode()
+    assert refused.status_code == 400
+    assert escape(str(EXPLANATIONS[RefusalReason.OWNER_SIGNATURE_INVALID])) in refused.content.decode()
     missing = client.post(f"/licences/{story.license.pk}/sign/", {"agree": "on"})
-    assert missing.status_code == 400 and "signature_required" in missing.content.decode()
+    assert missing.status_code == 400
+    assert escape(str(SENTENCES["signature_required"])) in missing.content.decode()
     assert status_of(story.license) == "requested"
 
     signed = client.post(f"/licences/{story.license.pk}/sign/", {"agree": "on", "signature": sign(key, to_sign)})

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from config.errors import NotFound
 from licensing.documents import digest, parse
 from licensing.lifecycle import license_approve
+from licensing.mandates import likeness_ids_represented_by
 from licensing.models import KeyCustody, License, LicenseStatus, OwnerKey
 from licensing.scope import Scope, describe
 from licensing.selectors import license_visible_to
@@ -41,8 +42,11 @@ def _terms(license: License) -> dict[str, Any]:
 
 
 def _owners_request(request: HttpRequest, license_id: uuid.UUID) -> License:
+    """A licence the signed-in person may sign: hers, or one on a likeness she represents under a
+    live mandate (the service still decides whether that mandate covers approving it)."""
     license = license_visible_to(request.user, license_id)
-    if license.likeness.owner.user_id != request.user.pk:
+    is_owner = license.likeness.owner.user_id == request.user.pk
+    if not is_owner and str(license.likeness_id) not in likeness_ids_represented_by(request.user):
         raise NotFound("no such licence")
     return license
 
