@@ -256,7 +256,22 @@ def _reserve_locked(facts: GateFacts, *, verified: VerifiedDocument, check: _Gat
     limit = verified.scope.max_renders
     used = facts.renders_used + 1
     exhausted = used >= limit
-    License.objects.filter(pk=check.license_id).update(renders_used=used)
+    # One UPDATE of the licence row, before any audit entry: the audit lock is held to commit, and a
+    # second UPDATE of a row this transaction already changed re-checks its foreign keys (KEY SHARE on
+    # the likeness), which deadlocked with a render holding that likeness while it waited for the audit lock.
+    if exhausted:
+        license = License.objects.select_related("likeness").get(pk=check.license_id)
+        license_transition(
+            license,
+            to=LicenseStatus.EXHAUSTED,
+            action=AuditAction.LICENSE_EXHAUSTED,
+            data={"renders": limit},
+            changes={"renders_used": used},
+            at=check.request.at,
+            actor=actor,
+        )
+    else:
+        License.objects.filter(pk=check.license_id).update(renders_used=used)
     target = AuditTarget("licensing.license", facts.license_id)
     audit_record(
         actor=actor,
@@ -266,15 +281,6 @@ def _reserve_locked(facts: GateFacts, *, verified: VerifiedDocument, check: _Gat
         actor_label=None if actor is not None else "render-gate",
     )
     if exhausted:
-        license = License.objects.select_related("likeness").get(pk=check.license_id)
-        license_transition(
-            license,
-            to=LicenseStatus.EXHAUSTED,
-            action=AuditAction.LICENSE_EXHAUSTED,
-            data={"renders": limit},
-            at=check.request.at,
-            actor=actor,
-        )
         license_event(license=license, event="license.exhausted", data={"renders": limit})
     return used
 

@@ -97,6 +97,12 @@ def test_the_manifests_processes_serve_a_render_and_a_public_download(committed_
     # The bucket config.env names, on the real S3 server; this process's storage is the same bucket.
     use_s3_bucket(settings, s3_server, config["S3_BUCKET"])
     keys_init()  # the key files this process signs with are the ones the fleet mounts (/keys)
+    # The state volume every pod mounts (/state: likeness data keys, retired public keys) is this
+    # process's too, so the face it enrols is one the render worker can decrypt.
+    state_dir = tmp_path / "state"
+    for name, mounted in config.items():
+        if mounted.startswith("/state/"):
+            setattr(settings, name, state_dir / mounted.removeprefix("/state/"))
     story = make_render_story(tmp_path, max_renders=3)
 
     internal = s3_server.endpoint_url  # http://127.0.0.1:<port>, as http://seaweedfs...svc:8333 inside
@@ -128,7 +134,9 @@ def test_the_manifests_processes_serve_a_render_and_a_public_download(committed_
         HOSTNAME="smoke",
         DJANGO_SETTINGS_MODULE="config.settings",
     )
-    for name, mounted in config.items():  # /keys/<file> -> this process's key files
+    for name, mounted in config.items():  # /keys/<file> -> this process's key files; /state/ -> state_dir
+        if mounted.startswith("/state/"):
+            env[name] = str(getattr(settings, name))
         if mounted.startswith("/keys/"):
             assert mounted == f"/keys/{FILE_NAMES[name]}", name
             env[name] = str(getattr(settings, name))
@@ -181,7 +189,7 @@ def test_the_manifests_processes_serve_a_render_and_a_public_download(committed_
             fleet.check_alive()
             time.sleep(0.5)
             job = call("GET", job_url, token=story.studio.token, headers=public_site)
-        assert job.body["status"] == "completed", job.body
+        assert job.body["status"] == "completed", json.dumps(job.body)
 
         # ...and downloads the output from outside: the link names the public S3 address.
         download = call("GET", f"{job_url}download", token=story.studio.token, headers=public_site)
