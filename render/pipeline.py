@@ -1,9 +1,11 @@
 """The frame work of a render: find the target faces, follow them, swap them, mark the frame. No database.
 
-`FrameRenderer` is called once per frame (a still is a one-frame video). It detects faces, follows
-each from frame to frame (a track: the nearest face of the previous frame, within half a face
-width), smooths each track's landmarks over time so the swap and its mask hold still instead of
-jittering with the detector, and starts afresh on a cut (the picture changing at once). The face
+`FrameRenderer` is called once per frame (a still is a one-frame video), or run as two stages
+(`stages()`: faces, then provenance) that a video's transcode overlaps on the cores. It finds faces,
+follows each from frame to frame (a track: the nearest face of the previous frame, within half a
+face width; between detections the engine refits each followed face near where it was, see
+DETECT_EVERY), smooths each track's landmarks over time so the swap and its mask hold still
+instead of jittering with the detector, and starts afresh on a cut (the picture changing at once). The face
 the job asked for is chosen once per shot (the largest, or the n-th from the left) and then
 followed, so `index` stays on one person while people move. Each chosen face is swapped by the
 engine unless the engine refuses its pose (a frontal source on a turned head): that frame is left

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,9 @@ def iter_frames(path: Path) -> Iterator[np.ndarray]:
 Stage = Callable[[Any, int], Any]
 """One step of a staged transform: `stage(item, frame_index) -> item`; the first gets the RGB frame,
 the last returns one."""
+
+StepTimer = Callable[[str, float], None]
+"""`step_timer(step, seconds)`: told how long each frame's decode or encode took (for the benchmark)."""
 
 QUEUE_FRAMES = 4  # frames waiting between two stages: memory stays flat however long the video
 
@@ -100,6 +103,8 @@ def transcode(
     progress: ProgressCallback | None = None,
     crf: int = 23,
     max_frames: int | None = None,
+    pipelined: bool = True,
+    step_timer: StepTimer | None = None,
 ) -> TranscodeStats:
     """Re-encode `source` into `target` through `transform`, copying the audio as it is.
 
@@ -108,9 +113,11 @@ def transcode(
     then encode and mux here in the calling thread, which is also the one that calls `progress`
     (so it may use the database). PyAV, OpenCV, numpy and dlib release the GIL for much of their
     work, so the stages of consecutive frames overlap on several cores; frames stay in order.
-    An exception in any step stops all of them and is raised here.
+    An exception in any step stops all of them and is raised here. `pipelined=False` runs every
+    step in the calling thread, one frame at a time (the benchmark's "before").
 
     `max_frames` is a hard stop independent of the container's (possibly lying) duration header.
+    `step_timer("decode" | "encode", seconds)` is told the time of each frame's decode and encode.
     """
     stages = [transform] if callable(transform) else list(transform)
     with av.open(str(source)) as inp, av.open(str(target), mode="w", format="mp4") as out:
@@ -125,30 +132,35 @@ def transcode(
         in_audio = inp.streams.audio[0] if inp.streams.audio else None
         out_audio = out.add_stream_from_template(in_audio) if in_audio is not None else None
         expected = in_video.frames or 0
-        pipeline = _Pipeline(len(stages))
+        pipeline = _Pipeline(threaded=pipelined)
         size = (out_video.width, out_video.height)
-        pipeline.start(lambda: _decode(inp, in_video, in_audio, pipeline.pipes[0], size=size, max_frames=max_frames))
-        for i, stage in enumerate(stages):
-            pipeline.start(partial(_stage, stage, pipeline.pipes[i], pipeline.pipes[i + 1]))
+        items = pipeline.step(_decode(inp, in_video, in_audio, size=size, max_frames=max_frames, step_timer=step_timer))
+        for stage in stages:
+            items = pipeline.step(_stage(stage, items))
         frames = audio_packets = 0
         try:
-            while (item := pipeline.next()) is not _END:
+            for item in items:
                 if not isinstance(item, _Frame):
                     if out_audio is not None:
                         item.stream = out_audio
                         out.mux(item)
                         audio_packets += 1
                     continue
+                started = time.perf_counter()
                 new = av.VideoFrame.from_ndarray(np.ascontiguousarray(item.item), format="rgb24")
                 new.pts = item.pts
                 new.time_base = item.time_base
                 for encoded in out_video.encode(new):
                     out.mux(encoded)
+                if step_timer is not None:
+                    step_timer("encode", time.perf_counter() - started)
                 frames += 1
                 if progress is not None:
                     progress(frames, max(expected, frames))
             for encoded in out_video.encode():
                 out.mux(encoded)
+        except _Stopped:
+            raise pipeline.errors[0] from None
         finally:
             pipeline.close()
     return TranscodeStats(
@@ -157,34 +169,38 @@ def transcode(
 
 
 class _Pipeline:
-    """Threads joined by bounded queues; the first error stops them all and is raised by `next`."""
+    """Steps (iterators of items) each drained by a thread of its own into a bounded queue.
 
-    def __init__(self, stages: int) -> None:
+    The first error stops every step; the calling thread's read then raises it. Not threaded,
+    the steps are plain chained iterators pulled by the calling thread.
+    """
+
+    def __init__(self, *, threaded: bool) -> None:
+        self.threaded = threaded
         self.stop = threading.Event()
         self.errors: list[BaseException] = []
-        self.pipes = [_Pipe(self.stop) for _ in range(stages + 1)]
         self.threads: list[threading.Thread] = []
 
-    def start(self, work: Callable[[], None]) -> None:
+    def step(self, items: Iterator[Any]) -> Iterator[Any]:
+        if not self.threaded:
+            return items
+        pipe = _Pipe(self.stop)
+
         def run() -> None:
             try:
-                work()
+                for item in items:
+                    pipe.put(item)
+                pipe.put(_END)
             except _Stopped:
                 pass
             except BaseException as exc:
-                self.errors.append(exc)  # raised in the calling thread by next()
+                self.errors.append(exc)  # raised in the calling thread by its read
                 self.stop.set()
 
         thread = threading.Thread(target=run, name=f"transcode-{len(self.threads)}", daemon=True)
         self.threads.append(thread)
         thread.start()
-
-    def next(self) -> Any:
-        """The next item of the last queue, or the error that stopped a step."""
-        try:
-            return self.pipes[-1].get()
-        except _Stopped:
-            raise self.errors[0] from None
+        return _drain(pipe)
 
     def close(self) -> None:
         self.stop.set()
@@ -192,40 +208,48 @@ class _Pipeline:
             thread.join()
 
 
+def _drain(pipe: _Pipe) -> Iterator[Any]:
+    while (item := pipe.get()) is not _END:
+        yield item
+
+
 def _decode(
     inp: av.container.InputContainer,
     in_video: av.VideoStream,
     in_audio: av.AudioStream | None,
-    outbox: _Pipe,
     *,
     size: tuple[int, int],
     max_frames: int | None,
-) -> None:
+    step_timer: StepTimer | None,
+) -> Iterator[Any]:
+    """Audio packets and decoded frames, in the order the file holds them."""
     frames = 0
     width, height = size
     streams = [in_video] + ([in_audio] if in_audio is not None else [])
     for packet in inp.demux(*streams):
         if packet.stream is in_audio:
             if packet.dts is not None:
-                outbox.put(packet)  # travels with the frames, so the muxing order is kept
+                yield packet  # travels with the frames, so the muxing order is kept
             continue
+        started = time.perf_counter()
         for frame in packet.decode():
             if not isinstance(frame, av.VideoFrame):
                 continue
             if max_frames is not None and frames >= max_frames:
                 raise ValueError(f"video has more than {max_frames} frames")
             rgb = frame.to_ndarray(format="rgb24")[:height, :width]
-            outbox.put(_Frame(frames, frame.pts, frame.time_base, rgb))
+            if step_timer is not None:
+                step_timer("decode", time.perf_counter() - started)
+            yield _Frame(frames, frame.pts, frame.time_base, rgb)
             frames += 1
-    outbox.put(_END)
+            started = time.perf_counter()
 
 
-def _stage(stage: Stage, inbox: _Pipe, outbox: _Pipe) -> None:
-    while (item := inbox.get()) is not _END:
+def _stage(stage: Stage, items: Iterator[Any]) -> Iterator[Any]:
+    for item in items:
         if isinstance(item, _Frame):
             item.item = stage(item.item, item.index)
-        outbox.put(item)
-    outbox.put(_END)
+        yield item
 
 
 def write_clip(

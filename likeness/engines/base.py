@@ -70,10 +70,10 @@ class FaceEngine(abc.ABC):
         return self.detect(image)
 
     def refit(self, image: np.ndarray, face: DetectedFace) -> DetectedFace | None:
-        """The face of a previous frame found again near where it was, by landmarks alone (no detector).
+        """The face of the previous frame found again near where it was, far cheaper than `detect`.
 
         For following a face between detections in a video; None when this engine cannot, or when
-        the face is no longer there (the caller then runs the detector).
+        the face is no longer there (the caller then runs the detector on the whole frame).
         """
         return None
 

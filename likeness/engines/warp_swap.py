@@ -147,9 +147,10 @@ def match_colour(source: np.ndarray, target: np.ndarray, region: np.ndarray) -> 
     if int(region.sum()) < 16:
         return source
     src_lab = cv2.cvtColor(source, cv2.COLOR_RGB2LAB).astype(np.float32)
-    dst_lab = cv2.cvtColor(target, cv2.COLOR_RGB2LAB).astype(np.float32)
+    # Only the region's pixels of the target are needed (a colour conversion is per pixel).
+    dst_lab = cv2.cvtColor(np.ascontiguousarray(target[region][None]), cv2.COLOR_RGB2LAB)[0].astype(np.float32)
     for channel in range(3):
-        src_values, dst_values = src_lab[..., channel][region], dst_lab[..., channel][region]
+        src_values, dst_values = src_lab[..., channel][region], dst_lab[:, channel]
         # The spread is matched only part-way and within bounds: a band's spread mixes skin with
         # shading, and a full match would exaggerate the source's contrast on a flat-lit target.
         ratio = float(np.clip((float(dst_values.std()) + 1.0) / (float(src_values.std()) + 1.0), 0.7, 1.4))
