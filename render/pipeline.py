@@ -158,7 +158,12 @@ class FrameRenderer:
         followed = [t for t in self.tracker.tracks if t.missed == 0]
         if not cut and followed and self._since_detection + 1 < self.detect_every:
             refitted = [self.engine.refit(frame, t.face) for t in followed]
-            if all(face is not None for face in refitted):
+            # A refit whose pose the engine would refuse is not trusted either: the detector decides
+            # (a turned head is left untouched only when a detection says so too).
+            if all(
+                face is not None and self.engine.swap_refusal(target=face, source=self.source) is None
+                for face in refitted
+            ):
                 self._since_detection += 1
                 return [face for face in refitted if face is not None]
         self._since_detection = 0
