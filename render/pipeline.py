@@ -16,6 +16,7 @@ never found its target can say so instead of delivering an unchanged file.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,19 +154,17 @@ class FrameRenderer:
                 self._chosen = next(t.ident for t in seen if t.face is chosen[0])
         return [t.face for t in seen if t.ident == self._chosen]
 
-    def _faces(self, frame: np.ndarray, *, cut: bool) -> list[DetectedFace]:
-        """This frame's faces: refitted from the followed tracks between detections, else detected."""
+    def _faces(self, frame: np.ndarray, *, cut: bool) -> tuple[list[DetectedFace], bool]:
+        """This frame's faces, refitted from the followed tracks between detections (True), else detected."""
         followed = [t for t in self.tracker.tracks if t.missed == 0]
         if not cut and followed and self._since_detection + 1 < self.detect_every:
             refitted = [self.engine.refit(frame, t.face) for t in followed]
-            # A refit whose pose the engine would refuse is not trusted either: the detector decides
-            # (a turned head is left untouched only when a detection says so too).
-            if all(
-                face is not None and self.engine.swap_refusal(target=face, source=self.source) is None
-                for face in refitted
-            ):
+            if all(face is not None for face in refitted):
                 self._since_detection += 1
-                return [face for face in refitted if face is not None]
+                return [face for face in refitted if face is not None], True
+        return self._detect(frame), False
+
+    def _detect(self, frame: np.ndarray) -> list[DetectedFace]:
         self._since_detection = 0
         self.detections += 1
         return self.engine.detect_scaled(frame, max_side=self.detect_max_side)
@@ -175,8 +174,14 @@ class FrameRenderer:
         cut = self.tracker.is_cut(frame)
         if cut:
             self._chosen = None
-        seen = self.tracker.update(self._faces(frame, cut=cut), cut=cut)
-        targets = self._targets(seen)
+        before = copy.deepcopy(self.tracker.tracks), self.tracker._next
+        faces, refitted = self._faces(frame, cut=cut)
+        targets = self._targets(self.tracker.update(faces, cut=cut))
+        if refitted and any(self.engine.swap_refusal(target=t, source=self.source) for t in targets):
+            # A pose refused on a refit is not trusted: the detector decides (a turned head is left
+            # untouched only when a detection says so too), from the tracks as they were.
+            self.tracker.tracks, self.tracker._next = before
+            targets = self._targets(self.tracker.update(self._detect(frame), cut=cut))
         swapped = []
         for target in targets:
             refusal = self.engine.swap_refusal(target=target, source=self.source)

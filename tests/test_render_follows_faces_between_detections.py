@@ -108,3 +108,21 @@ def test_dlib_refits_follow_the_moving_face_as_closely_as_fresh_detections(walki
         face = refitted
     # Off the face (a blank frame) the refit says so, and the renderer falls back on the detector.
     assert engine.refit(np.full_like(walking_actor[0], 30), face) is None
+
+
+class DoubtfulRefits(RefittingEngine):
+    """Its refits come back turned away (score -1 marks them); its detections are frontal."""
+
+    def refit(self, image: np.ndarray, face: DetectedFace) -> DetectedFace | None:
+        refitted = super().refit(image, face)
+        return None if refitted is None else DetectedFace(bbox=refitted.bbox, landmarks=refitted.landmarks, score=-1.0)
+
+    def swap_refusal(self, *, target: DetectedFace, source: SwapSource) -> str | None:
+        return "yaw" if target.score < 0 else None
+
+
+def test_a_pose_refused_on_a_refit_is_decided_by_the_detector():
+    engine = DoubtfulRefits([[face_at(300 + i)] for i in range(3)])
+    renderer = render(engine, [scene()] * 3)
+    assert engine.refitted_on == [1, 2] and engine.detected_on == [0, 1, 2]
+    assert renderer.frames_untouched == [] and renderer.faces_replaced == 3

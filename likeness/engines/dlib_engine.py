@@ -111,38 +111,39 @@ class DlibEngine(FaceEngine):
         return sorted(faces, key=lambda face: -face.score)
 
     def refit(self, image: np.ndarray, face: DetectedFace) -> DetectedFace | None:
-        """The landmarker on the face's last box, carried along as its landmarks move; HOG confirms it.
+        """The detector in a window around the face's last box (twice its size), then the landmarks.
 
-        Two passes: the first finds where the face went, the second fits on the box that follows it
-        (a box that moves with the face keeps the landmarks as steady as the detector's). Then the
-        detector searches a window around the new box (twice its size, shrunk so that the box is
-        REFIT_BOX_PIXELS wide: a 200x200 search, a few ms where the whole frame takes hundreds) and
-        must find a face there: None when it does not (the face left, or something covers it).
+        The window is scaled so that the box is REFIT_BOX_PIXELS wide (a 200x200 search, a few ms
+        where the whole frame takes hundreds), which finds the face moved by up to half its width or
+        grown or shrunk by a good margin since the last frame. None when no face is in the window.
         """
         check_image(image)
         image = np.ascontiguousarray(image)
         height, width = image.shape[:2]
-        box = face.bbox
+        size = max(face.width, face.height, 1.0)
+        cx, cy = (face.bbox[0] + face.bbox[2]) / 2, (face.bbox[1] + face.bbox[3]) / 2
+        x0, y0 = max(0, int(cx - size)), max(0, int(cy - size))
+        x1, y1 = min(width, int(cx + size) + 1), min(height, int(cy + size) + 1)
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return None
+        scale = REFIT_BOX_PIXELS / size
+        window = cv2.resize(image[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         with self._lock:
-            for _ in range(2):
-                fitted = self._fit(image, box, score=face.score)
-                box = _moved_box(face, fitted.landmarks)
-            size = max(box[2] - box[0], box[3] - box[1], 1.0)
-            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-            x0, y0 = max(0, int(cx - size)), max(0, int(cy - size))
-            x1, y1 = min(width, int(cx + size) + 1), min(height, int(cy + size) + 1)
-            if x1 - x0 < 8 or y1 - y0 < 8:
-                return None
-            scale = REFIT_BOX_PIXELS / size
-            window = cv2.resize(image[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
             rects, scores, _ = self._detector.run(np.ascontiguousarray(window), 0, 0.0)
-        confirmed = any(
-            score >= MIN_DETECTION_SCORE
-            and abs(x0 + rect.center().x / scale - cx) < size / 2
-            and abs(y0 + rect.center().y / scale - cy) < size / 2
-            for rect, score in zip(rects, scores, strict=True)
-        )
-        return DetectedFace(bbox=box, landmarks=fitted.landmarks, score=face.score) if confirmed else None
+            found = [(rect, score) for rect, score in zip(rects, scores, strict=True) if score >= MIN_DETECTION_SCORE]
+            if not found:
+                return None
+            rect, score = min(
+                found,
+                key=lambda pair: abs(x0 + pair[0].center().x / scale - cx) + abs(y0 + pair[0].center().y / scale - cy),
+            )
+            box = (
+                x0 + rect.left() / scale,
+                y0 + rect.top() / scale,
+                x0 + rect.right() / scale,
+                y0 + rect.bottom() / scale,
+            )
+            return self._fit(image, box, score=float(score))
 
     def _fit(self, image: np.ndarray, box: tuple[float, float, float, float], *, score: float) -> DetectedFace:
         """The five landmarks inside `box` (the caller holds the lock)."""
@@ -174,20 +175,6 @@ class DlibEngine(FaceEngine):
         from likeness.engines.warp_swap import pose_refusal
 
         return pose_refusal(target, source.face)
-
-
-def _moved_box(face: DetectedFace, landmarks: np.ndarray) -> tuple[float, float, float, float]:
-    """`face`'s box carried along by the similarity that takes its landmarks to `landmarks` (no rotation)."""
-    fit = similarity_fit(np.asarray(face.landmarks, dtype=np.float64), np.asarray(landmarks, dtype=np.float64))
-    scale = float(np.hypot(fit[0, 0], fit[1, 0]))
-    centre = apply(fit, np.array([[(face.bbox[0] + face.bbox[2]) / 2, (face.bbox[1] + face.bbox[3]) / 2]]))[0]
-    half_w, half_h = scale * face.width / 2, scale * face.height / 2
-    return (
-        float(centre[0] - half_w),
-        float(centre[1] - half_h),
-        float(centre[0] + half_w),
-        float(centre[1] + half_h),
-    )
 
 
 def five_points(dlib_points: np.ndarray) -> np.ndarray:
