@@ -205,7 +205,7 @@ def _produce(job: RenderJob, work_dir: Path) -> Path:
         def progress(done: int, total: int) -> None:
             _heartbeat(job, done=done, total=total, recheck=done % recheck_every == 0)
 
-        transcode(target, output, transform=renderer, progress=progress, max_frames=limit)
+        transcode(target, output, transform=renderer.stages(), progress=progress, max_frames=limit)
     if renderer.faces_replaced == 0:
         raise _Stop(JobStatus.FAILED, "no_target_face")
     job.faces_replaced = renderer.faces_replaced

@@ -1,9 +1,11 @@
 """The frame work of a render: find the target faces, follow them, swap them, mark the frame. No database.
 
-`FrameRenderer` is called once per frame (a still is a one-frame video). It detects faces, follows
-each from frame to frame (a track: the nearest face of the previous frame, within half a face
-width), smooths each track's landmarks over time so the swap and its mask hold still instead of
-jittering with the detector, and starts afresh on a cut (the picture changing at once). The face
+`FrameRenderer` is called once per frame (a still is a one-frame video), or run as two stages
+(`stages()`: faces, then provenance) that a video's transcode overlaps on the cores. It finds faces,
+follows each from frame to frame (a track: the nearest face of the previous frame, within half a
+face width; between detections the engine refits each followed face near where it was, see
+DETECT_EVERY), smooths each track's landmarks over time so the swap and its mask hold still
+instead of jittering with the detector, and starts afresh on a cut (the picture changing at once). The face
 the job asked for is chosen once per shot (the largest, or the n-th from the left) and then
 followed, so `index` stays on one person while people move. Each chosen face is swapped by the
 engine unless the engine refuses its pose (a frontal source on a turned head): that frame is left
@@ -14,9 +16,11 @@ never found its target can say so instead of delivering an unchanged file.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -33,6 +37,13 @@ MAX_MISSED_FRAMES = 3  # a track survives this many frames without a detection (
 # Landmark filter: weight of a new detection's position and of its velocity; a detection further
 # than SNAP eye distances from the prediction (a sudden move) is taken as it is.
 ALPHA, BETA, SNAP = 0.3, 0.05, 0.12
+# Between detections the engine refits each followed face's landmarks near where it was (a few ms,
+# where dlib's HOG detector takes hundreds on a 720p frame). The detector runs on the first frame
+# of every shot, every DETECT_EVERY frames (so faces entering are picked up within a fifth of a
+# second at 25 frames/s), and whenever a refit loses its face. It searches a copy of the frame
+# shrunk to DETECT_MAX_SIDE pixels on the longer side; landmarks are fitted at full size.
+DETECT_EVERY = 5
+DETECT_MAX_SIDE = 640
 
 
 def select_faces(faces: list[DetectedFace], *, selection: str, index: int | None) -> list[DetectedFace]:
@@ -126,7 +137,11 @@ class FrameRenderer:
     # (frame index, reason) for every chosen face the engine's pose check left untouched.
     frames_untouched: list[tuple[int, str]] = field(default_factory=list)
     tracker: FaceTracker = field(default_factory=FaceTracker)
+    detect_every: int = DETECT_EVERY  # 1: the detector on every frame
+    detect_max_side: int | None = DETECT_MAX_SIDE  # None: the detector searches the full-size frame
+    detections: int = 0  # frames the detector ran on (the others were followed by refits)
     _chosen: int | None = None  # the followed track, for "largest" and "index"
+    _since_detection: int = 0
 
     def _targets(self, seen: list[_Track]) -> list[DetectedFace]:
         if self.selection == "all":
@@ -139,12 +154,34 @@ class FrameRenderer:
                 self._chosen = next(t.ident for t in seen if t.face is chosen[0])
         return [t.face for t in seen if t.ident == self._chosen]
 
-    def __call__(self, frame: np.ndarray, frame_index: int) -> np.ndarray:
+    def _faces(self, frame: np.ndarray, *, cut: bool) -> tuple[list[DetectedFace], bool]:
+        """This frame's faces, refitted from the followed tracks between detections (True), else detected."""
+        followed = [t for t in self.tracker.tracks if t.missed == 0]
+        if not cut and followed and self._since_detection + 1 < self.detect_every:
+            refitted = [self.engine.refit(frame, t.face) for t in followed]
+            if all(face is not None for face in refitted):
+                self._since_detection += 1
+                return [face for face in refitted if face is not None], True
+        return self._detect(frame), False
+
+    def _detect(self, frame: np.ndarray) -> list[DetectedFace]:
+        self._since_detection = 0
+        self.detections += 1
+        return self.engine.detect_scaled(frame, max_side=self.detect_max_side)
+
+    def replace_faces(self, frame: np.ndarray, frame_index: int) -> tuple[np.ndarray, list[Box]]:
+        """The face stage: the frame with its target faces swapped, and the boxes of those targets."""
         cut = self.tracker.is_cut(frame)
         if cut:
             self._chosen = None
-        seen = self.tracker.update(self.engine.detect(frame), cut=cut)
-        targets = self._targets(seen)
+        before = copy.deepcopy(self.tracker.tracks), self.tracker._next
+        faces, refitted = self._faces(frame, cut=cut)
+        targets = self._targets(self.tracker.update(faces, cut=cut))
+        if refitted and any(self.engine.swap_refusal(target=t, source=self.source) for t in targets):
+            # A pose refused on a refit is not trusted: the detector decides (a turned head is left
+            # untouched only when a detection says so too), from the tracks as they were.
+            self.tracker.tracks, self.tracker._next = before
+            targets = self._targets(self.tracker.update(self._detect(frame), cut=cut))
         swapped = []
         for target in targets:
             refusal = self.engine.swap_refusal(target=target, source=self.source)
@@ -155,7 +192,19 @@ class FrameRenderer:
             swapped.append(target)
         self.faces_replaced += len(swapped)
         self.frames_with_target += 1 if targets else 0
-        return self.mark(frame, frame_index, [face.bbox for face in targets])
+        return frame, [face.bbox for face in targets]
+
+    def mark_frame(self, replaced: tuple[np.ndarray, list[Box]], frame_index: int) -> np.ndarray:
+        """The provenance stage: label and watermark (separate, so a video runs it beside the next frame's faces)."""
+        frame, boxes = replaced
+        return self.mark(frame, frame_index, boxes)
+
+    def stages(self) -> list[Callable[[Any, int], Any]]:
+        """The two stages in order, for `render.video.transcode` to run side by side."""
+        return [self.replace_faces, self.mark_frame]
+
+    def __call__(self, frame: np.ndarray, frame_index: int) -> np.ndarray:
+        return self.mark_frame(self.replace_faces(frame, frame_index), frame_index)
 
 
 def read_image(path: Path) -> np.ndarray:

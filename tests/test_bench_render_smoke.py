@@ -7,7 +7,7 @@ checks the frames/s measurement itself on a clip of ten small frames, in a secon
 from __future__ import annotations
 
 from likeness.engines.base import SwapSource, get_engine
-from tools.render_bench import DET_SIZE, render_throughput
+from tools.render_bench import DET_SIZE, FACE_CALLS, render_throughput
 from tools.sample_media import astronaut, write_moving_clip
 
 
@@ -26,4 +26,4 @@ def test_the_frames_per_second_figure_counts_every_frame_and_times_detect_swap_a
     assert len(measured.seconds) == 2 and measured.fps > 0 and baseline.fps > 0
     assert measured.faces_replaced == 10  # Hopper's face is found in every frame
     assert measured.detect_ms > 0 and measured.swap_ms > 0 and measured.mark_ms > 0
-    assert "detect" not in vars(engine) and "swap" not in vars(engine)  # the timing wrappers are gone
+    assert not set(FACE_CALLS) & set(vars(engine))  # the timing wrappers are gone

@@ -17,10 +17,15 @@ track. Three measurements, each against a baseline measured in the same run:
    the render (Django, database and engine loaded) and at the end. Target: the long clip's peak
    within 10% of the short one's. By default on the insightface engine with the tiny models, whose
    model memory is constant, so any growth is the pipeline's; `--memory-engine dlib` is slower.
-3. One full `render_job_execute` of the short clip with the dlib engine (the embedded default), in
-   this process, with the engine's detect and swap calls timed inside the run: total time, face
-   time, and the share outside face work (gate, identity materials, decode, label, watermark,
-   encode, C2PA, sha256, storage, audit). Target: under 10%.
+3. One full `render_job_execute` of the same clip with the dlib engine (the embedded default), in
+   this process, twice on the same input: "before" as the render ran before issue 20 (the detector
+   on every full-size frame, every step of a frame in one thread) and "after" (the detector on a
+   shrunk frame every few frames with refits between, decode / faces / label+watermark / encode
+   overlapped in threads). Each prints frames/s of the whole job (gate, identity materials,
+   decode, faces, label, watermark, encode, C2PA, sha256, storage, audit) and its ratio to the
+   copy-through baseline of measurement 1, the busy time per frame of each stage (decode, detect,
+   landmarks, swap, label, watermark, encode), and the share of the job's wall time outside face
+   work. Target: 5 frames/s at 720p on 2 cores; share under 10%.
 
 It works on a scratch database (`<name>_renderbench` on PostgreSQL, a separate file on SQLite, as
 tools/audit_bench.py does) with a story built through the real services: an actor enrolled from the
@@ -44,6 +49,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -98,6 +104,9 @@ class StageTimer:
 
         return timed
 
+    def add(self, stage: str, seconds: float) -> None:
+        self.calls[stage].append(seconds)
+
     def total(self, *stages: str) -> float:
         return sum(sum(self.calls.get(stage, [])) for stage in stages)
 
@@ -106,16 +115,34 @@ class StageTimer:
         return statistics.median(values) * 1000 if values else 0.0
 
 
+# The renderer's calls into an engine, and the stage each is counted in. The detector's calls
+# include the landmarks of the faces it finds; "landmarks" are the refits between detections.
+FACE_CALLS = {"detect_scaled": "detect", "refit": "landmarks", "swap": "swap"}
+FACE_STAGES = tuple(FACE_CALLS.values())
+
+
 @contextmanager
 def timed_face_calls(engine: FaceEngine, timer: StageTimer) -> Iterator[FaceEngine]:
-    """Time every detect and swap call on this engine instance (as cached by get_engine) while inside."""
-    for name in ("detect", "swap"):
-        setattr(engine, name, timer.wrap(name, getattr(type(engine), name).__get__(engine)))
+    """Time every detect, refit and swap call on this engine instance (as cached by get_engine) while inside."""
+    for name, stage in FACE_CALLS.items():
+        setattr(engine, name, timer.wrap(stage, getattr(type(engine), name).__get__(engine)))
     try:
         yield engine
     finally:
-        for name in ("detect", "swap"):
+        for name in FACE_CALLS:
             vars(engine).pop(name, None)
+
+
+@contextmanager
+def timed_marks(timer: StageTimer) -> Iterator[None]:
+    """Time the visible label and the invisible watermark of every frame while inside."""
+    from render.watermark import Watermarker
+
+    with (
+        mock.patch.object(provenance, "draw_label", timer.wrap("label", provenance.draw_label)),
+        mock.patch.object(Watermarker, "embed", timer.wrap("watermark", Watermarker.embed)),
+    ):
+        yield
 
 
 def peak_rss_mib() -> float:
@@ -186,7 +213,7 @@ def render_throughput(
                         engine=engine, source=source, selection="largest", index=None, mark=_bench_marker(timer)
                     )
                     started = time.perf_counter()
-                    stats = transcode(clip, output, transform=renderer)
+                    stats = transcode(clip, output, transform=renderer.stages())
                     seconds.append(time.perf_counter() - started)
                 faces = renderer.faces_replaced
             frames = stats.frames
@@ -367,49 +394,79 @@ def job_peak_memory(*, job_id: str, database: str, video_seconds: float, env: di
 # --- 3. one full job, face time against the rest ---------------------------------------------------
 
 
+JOB_STAGES = ("decode", *FACE_STAGES, "label", "watermark", "encode")
+
+
 @dataclass(frozen=True)
 class JobShare:
+    label: str
     status: str
     frames: int
     faces_replaced: int
+    detections: int
     total_seconds: float
-    face_seconds: float
-    mark_seconds: float
+    stage_seconds: dict[str, float]  # busy seconds of each stage, summed over frames (JOB_STAGES)
     sign_seconds: float
+    frames_seconds: float  # wall time of the frame pipeline (decode to encode) within the job
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.total_seconds
+
+    @property
+    def face_seconds(self) -> float:
+        return sum(self.stage_seconds[stage] for stage in FACE_STAGES)
 
     @property
     def outside_share(self) -> float:
-        return (self.total_seconds - self.face_seconds) / self.total_seconds
+        """The share of the job's wall time when no face work was running (it overlaps the rest)."""
+        return max(0.0, self.total_seconds - self.face_seconds) / self.total_seconds
 
 
-def job_face_share(story: Story, *, clip: Path) -> JobShare:
-    """Run one whole dlib job in this process, timing the engine's detect and swap calls inside it."""
+def job_face_share(story: Story, *, clip: Path, before: bool = False) -> JobShare:
+    """Run one whole dlib job in this process, timing every stage of every frame inside it.
+
+    `before`: as the render ran before issue 20: the detector on every full-size frame, and every
+    step of a frame in one thread, one frame after another (the swap's face-region crop stays on:
+    it gives the same pixels).
+    """
+    from render import pipeline
     from render.models import RenderJob
 
     job = submit_job(story, engine_name="dlib", clip=clip)
     timer = StageTimer()
-    original_marker, original_finalise = provenance.frame_marker, provenance.finalise_file
+    renderers: list[FrameRenderer] = []
 
-    def timed_marker(job: Any) -> Any:
-        return timer.wrap("mark", original_marker(job))
+    def renderer(**kwargs: Any) -> FrameRenderer:
+        made = FrameRenderer(**kwargs)
+        if before:
+            made.detect_every, made.detect_max_side = 1, None
+        renderers.append(made)
+        return made
 
     with (
         timed_face_calls(get_engine("dlib"), timer),
-        mock.patch.object(provenance, "frame_marker", timed_marker),
-        mock.patch.object(provenance, "finalise_file", timer.wrap("sign", original_finalise)),
+        timed_marks(timer),
+        mock.patch.object(pipeline, "FrameRenderer", renderer),
+        mock.patch.object(
+            execution, "transcode", timer.wrap("frames", partial(transcode, pipelined=not before, step_timer=timer.add))
+        ),
+        mock.patch.object(provenance, "finalise_file", timer.wrap("sign", provenance.finalise_file)),
     ):
         started = time.perf_counter()
         execution.render_job_execute(job.pk)
         total = time.perf_counter() - started
     job = RenderJob.objects.get(pk=job.pk)
     return JobShare(
+        label="before (full-size detect on every frame, one thread)" if before else "after",
         status=f"{job.status}{'' if not job.error_code else ' ' + job.error_code}",
         frames=job.frames_done,
         faces_replaced=job.faces_replaced,
+        detections=sum(made.detections for made in renderers),
         total_seconds=total,
-        face_seconds=timer.total("detect", "swap"),
-        mark_seconds=timer.total("mark"),
+        stage_seconds={stage: timer.total(stage) for stage in JOB_STAGES},
         sign_seconds=timer.total("sign"),
+        frames_seconds=timer.total("frames"),
     )
 
 
@@ -423,7 +480,7 @@ class RenderBenchResult:
     memory_engine: str
     throughput: list[Throughput] = field(default_factory=list)
     memory: list[MemoryPeak] = field(default_factory=list)
-    job: JobShare | None = None
+    jobs: list[JobShare] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         s = self.size
@@ -455,20 +512,35 @@ class RenderBenchResult:
                 f"    ratio {long.video_seconds:g} s / {short.video_seconds:g} s: {ratio:.3f}"
                 f" (target within 10%: {verdict})"
             )
-        if self.job is not None:
-            job = self.job
-            outside = job.total_seconds - job.face_seconds
+        copy_fps = base.fps if base is not None else 0.0
+        for job in self.jobs:
+            outside = max(0.0, job.total_seconds - job.face_seconds)
             verdict = "met" if job.outside_share < 0.10 else "NOT met"
+            split = ", ".join(
+                f"{stage} {job.stage_seconds[stage] / max(job.frames, 1) * 1000:.1f}" for stage in JOB_STAGES
+            )
             out += [
-                f"  one render_job_execute, {s.seconds:g} s clip, dlib engine: {job.status}, {job.frames} frames,"
-                f" {job.faces_replaced} faces replaced",
-                f"    total {job.total_seconds:.2f} s; face work (detect + swap) {job.face_seconds:.2f} s;"
-                f" outside face work {outside:.2f} s ({outside / max(job.frames, 1) * 1000:.1f} ms/frame)",
-                f"    of which label+watermark {job.mark_seconds:.2f} s, C2PA signing {job.sign_seconds:.2f} s,"
-                f" the rest (gate, materials, decode, encode, sha256, storage, audit)"
-                f" {outside - job.mark_seconds - job.sign_seconds:.2f} s",
-                f"    share outside face work: {job.outside_share:.1%} (target under 10%: {verdict})",
+                f"  one render_job_execute, {s.seconds:g} s clip, dlib engine, {job.label}: {job.status},"
+                f" {job.frames} frames, {job.faces_replaced} faces replaced, detector on {job.detections} frames",
+                f"    whole job {job.total_seconds:.2f} s = {job.fps:.2f} frames/s"
+                + (f"; ratio to copy-through {job.fps / copy_fps:.3f}" if copy_fps else ""),
+                f"    per frame, busy ms of each stage (stages overlap when pipelined): {split};"
+                f" C2PA signing {job.sign_seconds:.2f} s per job",
+                f"    face work (detect + landmarks + swap) {job.face_seconds:.2f} s; wall time without face work"
+                f" {outside:.2f} s: share outside face work {job.outside_share:.1%} (target under 10%: {verdict});"
+                f" of it, outside the frame pipeline (gate, materials, sha256, C2PA, storage, audit)"
+                f" {job.total_seconds - job.frames_seconds:.2f} s",
             ]
+        if len(self.jobs) == 2:
+            before, after = self.jobs
+            out.append(
+                f"  after / before, whole job: {after.fps / before.fps:.2f}x frames/s"
+                + (
+                    f" (ratio to copy-through {before.fps / copy_fps:.3f} -> {after.fps / copy_fps:.3f})"
+                    if copy_fps
+                    else ""
+                )
+            )
         return out
 
 
@@ -548,8 +620,9 @@ def run_render_bench(
                     result.memory.append(
                         job_peak_memory(job_id=str(job.pk), database=name, video_seconds=seconds, env=env)
                     )
-                report("3. one full render_job_execute (dlib)")
-                result.job = job_face_share(story, clip=clip)
+                for before in (True, False):
+                    report(f"3. one full render_job_execute (dlib), {'before' if before else 'after'}")
+                    result.jobs.append(job_face_share(story, clip=clip, before=before))
                 return result
             finally:
                 reset_engines()

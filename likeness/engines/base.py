@@ -61,6 +61,22 @@ class FaceEngine(abc.ABC):
     def detect(self, image: np.ndarray) -> list[DetectedFace]:
         """Every face found in an RGB uint8 image, best score first."""
 
+    def detect_scaled(self, image: np.ndarray, *, max_side: int | None) -> list[DetectedFace]:
+        """`detect`, allowed to search a copy shrunk to `max_side` pixels on its longer side (None: full size).
+
+        Results are in `image`'s pixels. The default searches the image as it is; an engine whose
+        detector's cost grows with the picture (dlib's HOG) shrinks it first.
+        """
+        return self.detect(image)
+
+    def refit(self, image: np.ndarray, face: DetectedFace) -> DetectedFace | None:
+        """The face of the previous frame found again near where it was, far cheaper than `detect`.
+
+        For following a face between detections in a video; None when this engine cannot, or when
+        the face is no longer there (the caller then runs the detector on the whole frame).
+        """
+        return None
+
     @abc.abstractmethod
     def embed(self, image: np.ndarray, face: DetectedFace) -> np.ndarray:
         """The L2-normalised float32 embedding of `face` in `image`."""
