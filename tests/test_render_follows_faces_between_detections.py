@@ -45,7 +45,9 @@ class RefittingEngine(ScriptedEngine):
         if self.frame in self.lose_at:
             return None
         x1, y1, x2, y2 = face.bbox
-        return DetectedFace(bbox=(x1 + 3, y1, x2 + 3, y2), landmarks=face.landmarks + np.array([3, 0], dtype=np.float32), score=1.0)
+        return DetectedFace(
+            bbox=(x1 + 3, y1, x2 + 3, y2), landmarks=face.landmarks + np.array([3, 0], dtype=np.float32), score=1.0
+        )
 
 
 def render(engine: RefittingEngine, frames: list[np.ndarray]) -> FrameRenderer:
