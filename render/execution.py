@@ -32,6 +32,7 @@ from config import clock
 from config.errors import DomainError, ErrorCode, database_is_unreachable
 from config.storage import storage_call, storage_delete_quietly, storage_failure, storage_save
 from licensing.gate import license_authorize, license_release_use
+from licensing.models import License
 from licensing.refusals import RefusalReason
 from likeness.engines.base import SwapSource, get_engine
 from likeness.services import likeness_identity_materials
@@ -278,8 +279,10 @@ def _complete(job: RenderJob, *, stored: str, sha256: str, size: int) -> None:
         if locked.status != JobStatus.RUNNING:
             default_storage.delete(stored)
             return
+        # The licence row decides, not the race: held until this completion commits, so a revocation
+        # either committed before the check below (and is seen) or waits and is recorded after it.
+        License.objects.select_for_update(no_key=True).filter(pk=job.requested_license_id).exists()
         if (refusal := _gate(job, reserve=False)) is not None:
-            # Revoked between the check above and now: the licence row decides, not the race.
             default_storage.delete(stored)
             raise _Stop(JobStatus.REVOKED, refusal.value)
         fee = render_fee_accrue(locked)  # the licence's per-render fee, on the ledger with the completion
