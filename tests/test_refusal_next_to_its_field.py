@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from config import clock
+from licensing.invitations import invitation_create
 from licensing.models import License, WorkFile
 from likeness.services import likeness_set_licensable
 from tests.factories import grant_adaptation, make_licensable_actor, make_rights_holder, make_studio, make_work
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 def _request_form(language: str, *, territories: str, licensable: bool = True):
     actor = make_licensable_actor("ada")
+    _, code = invitation_create(likeness=actor.likeness, actor=actor.user)  # how a studio names the likeness
     if not licensable:
         likeness_set_licensable(likeness=actor.likeness, licensable=False, actor=actor.user)
     holder = make_rights_holder("rights")
@@ -38,7 +40,7 @@ def _request_form(language: str, *, territories: str, licensable: bool = True):
         "/licences/request/",
         {
             "studio": str(studio.organisation.pk),
-            "likeness_id": str(actor.likeness.pk),
+            "invitation": code,
             "works": [str(work.pk)],
             "purposes": ["film"],
             "media_types": ["image"],
@@ -77,7 +79,7 @@ def test_a_mistyped_territory_is_refused_next_to_the_territories_field_with_the_
 def test_a_likeness_closed_to_licences_is_refused_on_the_likeness_field_in_chinese(clock) -> None:
     response = _request_form("zh-hans", territories="FR", licensable=False)
     assert response.status_code == 200
-    assert response.context["form"].errors == {"likeness_id": ["此肖像不接受许可申请。"]}
+    assert response.context["form"].errors == {"__all__": ["此肖像不接受许可申请。"]}
     assert not License.objects.exists()
 
 
@@ -91,6 +93,6 @@ def test_a_file_already_registered_is_refused_on_the_file_field_of_the_work_page
     client.post(f"/works/{first.pk}/files/", {"file": taken, "media_type": "video"})
     again = SimpleUploadedFile("same.mp4", b"the same bytes")
     response = client.post(f"/works/{second.pk}/files/", {"file": again, "media_type": "video"})
-    assert response.status_code == 200
+    assert response.status_code == 400  # the refused form, kept as filled
     assert response.context["file_form"].errors == {"file": ["此媒体文件已登记在某个作品下。"]}
     assert WorkFile.objects.filter(work=second).count() == 1  # only the one it was registered with

@@ -10,9 +10,6 @@ are left as they are.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 
 from audit.actions import AuditAction
@@ -21,7 +18,7 @@ from licensing.lifecycle import license_approve, license_request
 from licensing.models import License
 from likeness.erasure import erasure_hooks
 from likeness.services import likeness_erase
-from render import provenance
+from render import execution
 from render.erasure import refuse_jobs_on_erasure
 from render.execution import render_job_execute
 from render.models import JobStatus, RenderJob
@@ -87,36 +84,30 @@ def test_queued_jobs_under_adas_licence_are_refused_and_never_run(tmp_path, cloc
     assert stored_outputs() == []
 
 
-def erase_at_frame(monkeypatch: pytest.MonkeyPatch, story: RenderStory, frame: int) -> list[int]:
-    """Ada erases her likeness while the provenance stage marks `frame`; returns the frames marked."""
-    marked: list[int] = []
-    original = provenance.frame_marker
+def erase_when_done(monkeypatch: pytest.MonkeyPatch, story: RenderStory, done_at: int) -> None:
+    """Ada erases her likeness when the worker reports `done_at` frames done, from the worker's own
+    thread (the frame stages run in threads of their own since the render overlaps its stages)."""
+    original = execution._heartbeat
 
-    def frame_marker(job: Any) -> Callable[..., Any]:
-        mark = original(job)
+    def heartbeat(job: RenderJob, *, done: int, total: int, recheck: bool) -> None:
+        if done == done_at:
+            likeness_erase(likeness=story.actor.likeness, actor=story.actor.user)
+        original(job, done=done, total=total, recheck=recheck)
 
-        def erasing_mark(image: Any, frame_index: int, faces: Any) -> Any:
-            marked.append(frame_index)
-            if frame_index == frame:
-                likeness_erase(likeness=story.actor.likeness, actor=story.actor.user)
-            return mark(image, frame_index, faces)
-
-        return erasing_mark
-
-    monkeypatch.setattr(provenance, "frame_marker", frame_marker)
-    return marked
+    monkeypatch.setattr(execution, "_heartbeat", heartbeat)
 
 
 def test_a_running_render_is_refused_stops_at_the_next_frame_and_stores_nothing(tmp_path, clock, monkeypatch):
     story = make_render_story(tmp_path)
     finished = RenderJob.objects.get(pk=story.submit().json()["id"])
     assert finished.status == JobStatus.COMPLETED
-    marked = erase_at_frame(monkeypatch, story, 3)
+    erase_when_done(monkeypatch, story, 3)
 
     running = RenderJob.objects.get(pk=story.submit(kind="video").json()["id"])
 
     assert_refused_for_erasure(running, story, previous="running")
-    assert marked == [0, 1, 2, 3], "the worker stopped at the heartbeat after the erasure"
+    running.refresh_from_db()
+    assert running.frames_done <= 3, "the worker stopped at the heartbeat after the erasure"
     assert job_actions(running) == ["render_job.submitted", "render_job.started", "render_job.refused"]
     assert stored_outputs() == [finished.output_name], "only the job finished before the erasure has output"
     finished.refresh_from_db()

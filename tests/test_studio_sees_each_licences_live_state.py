@@ -13,6 +13,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils.formats import date_format
 
 from licensing.lifecycle import license_revoke
 from render.models import JobStatus, RenderJob
@@ -79,7 +80,8 @@ def test_the_licence_list_labels_each_licence_by_work_party_dates_and_live_statu
     page = client.get("/licences/").content.decode()
     assert story.work.title in page
     assert "Ada Person" in page and story.studio.organisation.name in page
-    assert f"{story.license.valid_from:%Y-%m-%d} to {story.license.valid_until:%Y-%m-%d}" in page
+    start, end = (date_format(d, "DATE_FORMAT") for d in (story.license.valid_from, story.license.valid_until))
+    assert f"{start} to {end}" in page  # dates in words, in the reader's language
     assert 'class="badge status-revoked"' in page
 
 

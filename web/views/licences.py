@@ -163,5 +163,5 @@ def _send_request(request: HttpRequest, form: LicenseRequestForm, likeness_id: u
         lambda: license_request(studio=studio, likeness_id=likeness_id, terms=terms, actor=request.user),
         done=_("Request sent. The owner will read the terms and approve or decline."),
         form=form,
-        aliases={"studio_id": "studio", "work_ids": "works"},
+        aliases={"studio_id": "studio", "work_ids": "works", "likeness_id": "invitation"},
     )
