@@ -28,7 +28,7 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parent.parent
 
 # The key and credential files every process must share (deploy/OPERATIONS.md lists what each is).
-_SHARED_SETTINGS = (
+SHARED_SETTINGS = (
     "DATA_DIR",
     "AUDIT_SIGNING_KEY_FILE",
     "LICENSE_SIGNING_KEY_FILE",
@@ -51,7 +51,7 @@ _DROPPED = ("TEST_DB_SUFFIX", "PRODUCTION", "S3_BUCKET", "MEDIA_ROOT", "CACHE_UR
 def platform_env(*, database_url: str, broker_url: str, storage: dict[str, str], **extra: str) -> dict[str, str]:
     """The environment of a child process: this process's keys, the given database, broker, storage."""
     env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
-    for name in _SHARED_SETTINGS:
+    for name in SHARED_SETTINGS:
         env[name] = str(getattr(settings, name))
     env["SECRET_KEY"] = settings.SECRET_KEY
     if settings.LIKENESS_KEK:

@@ -38,6 +38,7 @@ from render.models import TERMINAL_STATUSES, JobStatus, RenderJob
 from tests.conftest import require_service
 from tests.render_checks import job_actions, job_entries
 from tests.render_story import RenderStory, hopper_clip, make_render_story
+from tests.scale_out import SHARED_SETTINGS
 
 pytestmark = pytest.mark.postgres
 
@@ -46,20 +47,8 @@ REDIS_URL = "redis://127.0.0.1:6379/11"  # this module's own database number, fl
 LEASE_SECONDS = 10  # RENDER_LEASE_SECONDS's minimum
 VISIBILITY_SECONDS = 5  # Redis hands an unacknowledged task to another worker after this long
 LONG_CLIP_FRAMES = 36  # long enough to be killed in the middle of
-KEY_SETTINGS = [
-    "AUDIT_SIGNING_KEY_FILE",
-    "LICENSE_SIGNING_KEY_FILE",
-    "LICENSE_KEY_ENCRYPTION_KEY_FILE",
-    "WATERMARK_KEY_FILE",
-    "PROVENANCE_CERT_CHAIN_FILE",
-    "PROVENANCE_KEY_FILE",
-    "PROVENANCE_TRUST_ANCHOR_FILE",
-    "LIKENESS_KEK_FILE",
-    "LIKENESS_KEY_STORE_DIR",
-    "LICENSE_PUBLIC_KEYS_DIR",
-    "AUDIT_PUBLIC_KEYS_DIR",
-    "FACE_MODEL_DIR",
-]
+# The key and key-store settings every process shares: one list, kept with the scale-out harness's.
+KEY_SETTINGS = [name for name in SHARED_SETTINGS if name not in {"DATA_DIR", "FACE_ENGINE", "PUBLIC_BASE_URL"}]
 
 
 def _reset_broker_connections(app: Any) -> None:
