@@ -146,8 +146,8 @@ def english_phrases() -> tuple[str, ...]:
     for msgid, msgstr in catalogue.items():
         if not isinstance(msgid, str) or not msgid or msgid == msgstr:
             continue
-        for fragment in _PLACEHOLDER.split(msgid):
-            fragment = fragment.strip(" .,:;()\"'\n")
+        for piece in _PLACEHOLDER.split(msgid):
+            fragment = piece.strip(" .,:;()\"'\n")
             if len(re.findall(r"[A-Za-z]{2,}", fragment)) >= 2:
                 phrases.add(fragment)
     return tuple(sorted(phrases, key=len, reverse=True))
