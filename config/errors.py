@@ -257,3 +257,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
     # 500.html needs neither the request nor the database (either may be what failed).
     return django_server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check (it was open too long, or cookies are off), said in plain
+    words in the reader's language with a way back. Renders without the database or the signed-in
+    user (like 500.html), so the page shows even when the session could not be read."""
+    logger.info("csrf check failed: %s", reason)
+    if _wants_json(request):
+        return JsonResponse(error_body(ErrorCode.PERMISSION_DENIED, "CSRF check failed; reload and retry"), status=403)
+    from django.template import loader
+
+    page = loader.get_template("403_csrf.html").render({"again": request.get_full_path()})
+    return HttpResponse(page, status=403)

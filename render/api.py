@@ -5,7 +5,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -19,7 +20,7 @@ from config.throttling import RenderSubmitRateThrottle, VerifyRateThrottle, thro
 from config.uploads import upload_limit
 from render.downloads import render_job_download_url, render_job_file_for_token
 from render.evidence import render_job_evidence_bundle
-from render.fees import render_fee_row, render_fee_totals, render_fees_csv, render_fees_filtered
+from render.fees import render_fee_row, render_fee_totals, render_fees_csv_lines, render_fees_filtered
 from render.limits import verify_limits
 from render.media import REPOST_FORMATS
 from render.models import FaceSelection, RenderJob
@@ -147,14 +148,14 @@ class RenderFeeLedgerApi(APIView):
         ],
         responses={200: RenderFeeLedgerOut, (200, "text/csv"): str},
     )
-    def get(self, request: Request) -> HttpResponse:
+    def get(self, request: Request) -> HttpResponseBase:
         fees = render_fees_filtered(
             request.user,
             license_id=str(request.query_params.get("license", "")).strip(),
             month=str(request.query_params.get("month", "")).strip(),
         )
         if request.query_params.get("format") == "csv":
-            return HttpResponse(render_fees_csv(fees), content_type="text/csv; charset=utf-8")
+            return StreamingHttpResponse(render_fees_csv_lines(fees), content_type="text/csv; charset=utf-8")
         body = {
             "fees": [render_fee_row(fee) for fee in fees[:1000]],
             "totals": [

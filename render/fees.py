@@ -8,9 +8,9 @@ The amount is read from the signed licence document, never from another column.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -116,8 +116,11 @@ class FeeTotal:
 
 
 def render_fee_totals(fees: QuerySet[RenderFee]) -> list[FeeTotal]:
-    """Totals per currency (a licence charges in one currency; a studio may hold several)."""
-    rows = fees.order_by().values("currency").annotate(renders=Count("pk"), total=Sum("amount_minor"))
+    """Totals per currency (a licence charges in one currency; a studio may hold several), over every
+    row of `fees` however they are paged. Summed over the ids so that a fee reached along two joins
+    (an owner who is also a member of the studio) counts once."""
+    every = RenderFee.objects.filter(pk__in=fees.order_by().values("pk"))
+    rows = every.order_by().values("currency").annotate(renders=Count("pk"), total=Sum("amount_minor"))
     return [
         FeeTotal(currency=row["currency"], renders=row["renders"], amount_minor=int(row["total"] or 0))
         for row in sorted(rows, key=lambda r: r["currency"])
@@ -140,12 +143,30 @@ def render_fee_row(fee: RenderFee) -> dict[str, Any]:
     }
 
 
+# Rows fetched from the database at a time while the CSV streams: memory stays flat however long the ledger.
+CSV_CHUNK_ROWS = 500
+
+
+class _Line:
+    """A file-like sink that hands back the one line csv.writer just wrote."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _csv_safe(row: dict[str, Any]) -> list[Any]:
+    # Cells a spreadsheet would run as a formula are quoted off.
+    return [f"'{v}" if isinstance(v, str) and v[:1] in "=+-@\t\r" else v for v in (row[c] for c in CSV_COLUMNS)]
+
+
+def render_fees_csv_lines(fees: QuerySet[RenderFee]) -> Iterator[str]:
+    """The ledger as CSV lines, oldest first: every row, read from the database in chunks."""
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield writer.writerow(CSV_COLUMNS)
+    for fee in fees.order_by("accrued_at", "id").iterator(chunk_size=CSV_CHUNK_ROWS):
+        yield writer.writerow(_csv_safe(render_fee_row(fee)))
+
+
 def render_fees_csv(fees: QuerySet[RenderFee]) -> str:
-    """The ledger as CSV, oldest first. Cells a spreadsheet would run as a formula are quoted off."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for fee in fees.order_by("accrued_at", "id"):
-        row = render_fee_row(fee)
-        writer.writerow({k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@\t\r" else v for k, v in row.items()})
-    return out.getvalue()
+    """The whole ledger as one CSV text (see render_fees_csv_lines to stream it)."""
+    return "".join(render_fees_csv_lines(fees))

@@ -1,14 +1,18 @@
 """The fee ledger as the likeness owner and the licensee studio see it: per licence and per month,
-with totals, and the same rows as CSV."""
+with totals over every row, a page of rows at a time, and every row as CSV."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from config.errors import Invalid
-from render.fees import format_minor, render_fee_totals, render_fees_csv, render_fees_filtered
+from render.fees import format_minor, render_fee_totals, render_fees_csv_lines, render_fees_filtered
 from web.pages import page
+
+# The API's page size (config.pagination.PagePagination) for the page's rows.
+FEES_PER_PAGE = 50
 
 
 def _filters(request: HttpRequest) -> tuple[str, str]:
@@ -19,15 +23,24 @@ def _filters(request: HttpRequest) -> tuple[str, str]:
 def fee_ledger(request: HttpRequest) -> HttpResponse:
     license_id, month = _filters(request)
     error = ""
+    rows_page = None
     try:
         fees = render_fees_filtered(request.user, license_id=license_id, month=month)
-        rows = list(fees[:500])
-        totals = render_fee_totals(fees)
+        rows_page = Paginator(fees, FEES_PER_PAGE).get_page(request.GET.get("page"))
+        rows = list(rows_page)
+        totals = render_fee_totals(fees)  # over every row, not the page
     except Invalid as exc:
         error, rows, totals = exc.message, [], []
     for fee in rows:
         fee.amount = format_minor(fee.amount_minor, fee.currency)  # type: ignore[attr-defined]
-    context = {"fees": rows, "totals": totals, "license_id": license_id, "month": month, "error": error}
+    context = {
+        "fees": rows,
+        "page_obj": rows_page,
+        "totals": totals,
+        "license_id": license_id,
+        "month": month,
+        "error": error,
+    }
     return render(request, "web/fees.html", context, status=400 if error else 200)
 
 
@@ -35,10 +48,10 @@ def fee_ledger(request: HttpRequest) -> HttpResponse:
 def fee_ledger_csv(request: HttpRequest) -> HttpResponse:
     license_id, month = _filters(request)
     try:
-        body = render_fees_csv(render_fees_filtered(request.user, license_id=license_id, month=month))
+        fees = render_fees_filtered(request.user, license_id=license_id, month=month)
     except Invalid as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     name = "-".join(part for part in ("fees", license_id[:8], month) if part)
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(render_fees_csv_lines(fees), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return response  # type: ignore[return-value]  # streamed: every row, never held whole in memory
