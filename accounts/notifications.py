@@ -12,7 +12,9 @@ language (UserProfile.language) when mailed.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -21,14 +23,19 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, UserProfile
+from audit.actions import AuditAction
+from audit.services import audit_record
 from config import clock
 from config.errors import Invalid, NotFound
 
 logger = logging.getLogger(__name__)
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -82,10 +89,21 @@ MESSAGES: dict[str, Message] = {
 }
 
 
+def _in_words(value: Any) -> Any:
+    """An ISO date parameter ("2026-11-30", stored so rows stay language-free) the way the active
+    language writes dates ("Nov. 30, 2026", "2026年11月30日"); anything else as it is."""
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date_format(date.fromisoformat(value), "DATE_FORMAT")
+        except ValueError:
+            return value
+    return value
+
+
 def _words(template: Promise, params: dict[str, Any]) -> str:
     text = str(template)
     try:
-        return text % params
+        return text % {key: _in_words(value) for key, value in params.items()}
     except (KeyError, TypeError, ValueError):
         return text  # a parameter missing from an old row: the sentence without it, never a crash
 
@@ -109,11 +127,24 @@ def user_language(user: Any) -> str:
 
 
 def user_language_set(*, user: Any, language: str) -> UserProfile:
-    """Remember the language a signed-in person chose on the site (for her e-mails)."""
+    """Remember the language a signed-in person chose on the site (for her e-mails). A change is
+    audited with the old and new value in the same transaction; choosing the same one again writes
+    nothing."""
     if language not in {code for code, _name in settings.LANGUAGES}:
         raise Invalid(f"unknown language {language!r}", detail={"field": "language"})
     with transaction.atomic():
-        profile, _created = UserProfile.objects.update_or_create(user=user, defaults={"language": language})
+        profile, _created = UserProfile.objects.select_for_update().get_or_create(user=user)
+        before = profile.language
+        if before == language:
+            return profile
+        profile.language = language
+        profile.save(update_fields=["language"])
+        audit_record(
+            actor=user,
+            action=AuditAction.USER_LANGUAGE_CHANGED,
+            target=profile,
+            data={"user_id": user.pk, "from": before, "to": language},
+        )
     return profile
 
 

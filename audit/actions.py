@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     ROLE_REVOKED = "role.revoked"
     TOKEN_ISSUED = "token.issued"
     TOKEN_REVOKED = "token.revoked"
+    USER_LANGUAGE_CHANGED = "user_profile.language_changed"
     # likeness
     LIKENESS_OWNER_REGISTERED = "likeness_owner.registered"
     LIKENESS_CREATED = "likeness.created"

@@ -736,6 +736,16 @@ ZH = {
     "Choose at least one of your likenesses.": "请至少选择您的一个肖像。",
     "Choose the person who will act for you.": "请选择代表您行事的人。",
     "The representative who signed this licence had no mandate covering it at the time, so it cannot be used.": "签署此许可的代理人当时没有涵盖它的授权，因此该许可不能使用。",
+    "This form has expired": "此表单已过期",
+    "We could not accept what you sent: the page was open too long, or your browser is not keeping this site's cookies.": "我们无法接受您提交的内容：页面打开的时间太长，或者您的浏览器没有保存本网站的 Cookie。",
+    "Nothing was saved, and nothing was half-written.": "没有保存任何内容，也没有留下任何写了一半的数据。",
+    "Open the page again, fill in the form once more and send it. If this keeps happening, allow cookies for this site.": "请重新打开页面，再次填写表单并提交。如果问题反复出现，请允许本网站使用 Cookie。",
+    "Open the page again": "重新打开页面",
+    "%(date)s, %(time)s %(zone)s": "%(date)s %(time)s（%(zone)s）",
+    "Pages": "分页",
+    "Previous page": "上一页",
+    "Next page": "下一页",
+    "Review and sign": "查看并签署",
 }
 
 ZH_PLURAL = {
@@ -745,6 +755,7 @@ ZH_PLURAL = {
     "Each output at most %(n)s second long.": "每个输出最长 %(n)s 秒。",
     "%(n)s unread notification": "%(n)s 条未读通知",
     "%(amount)s %(currency)s for %(renders)s render": "%(renders)s 次渲染共 %(amount)s %(currency)s",
+    "Page %(number)s of %(pages)s (%(rows)s fee)": "第 %(number)s 页，共 %(pages)s 页（%(rows)s 笔费用）",
 }
 
 PO = Path(__file__).parent / "zh_Hans" / "LC_MESSAGES" / "django.po"

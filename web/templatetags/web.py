@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts.roles import Role, user_roles
 from audit.access import is_admin
@@ -76,3 +80,20 @@ def licence_live_status(licence: Any) -> str:
     from licensing.selectors import license_effective_status
 
     return str(license_effective_status(licence, at=clock.now()).status)
+
+
+@register.filter
+def moment(value: datetime | None, precision: str = "minutes") -> str:
+    """A point in time the way the reader's language writes it, with its timezone (the platform's:
+    UTC): "Nov. 30, 2026, 14:05 UTC"; in Chinese "2026年11月30日 14:05" then the zone in full-width
+    brackets. `precision` "seconds" adds the seconds.
+    Machine-readable places (CSV, JSON, the API) keep ISO 8601; this is only for people."""
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    clock_time = local.strftime("%H:%M:%S" if precision == "seconds" else "%H:%M")
+    return _("%(date)s, %(time)s %(zone)s") % {
+        "date": date_format(local, "DATE_FORMAT"),
+        "time": clock_time,
+        "zone": timezone.get_current_timezone_name(),
+    }

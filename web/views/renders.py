@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from config import clock
 from licensing.documents import parse
 from licensing.models import License, LicenseStatus
+from licensing.scope import date_in_words
 from licensing.selectors import license_effective_status
 from render.downloads import render_job_download_url
 from render.models import TERMINAL_STATUSES, FaceSelection, JobStatus, RenderJob
@@ -30,7 +31,7 @@ def _licence_label(license: License) -> str:
     return _("%(works)s — %(owner)s, until %(until)s") % {
         "works": works,
         "owner": license.likeness.owner.display_name,
-        "until": license.valid_until.strftime("%Y-%m-%d"),
+        "until": date_in_words(license.valid_until),
     }
 
 
