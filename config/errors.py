@@ -268,5 +268,18 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         return JsonResponse(error_body(ErrorCode.PERMISSION_DENIED, "CSRF check failed; reload and retry"), status=403)
     from django.template import loader
 
-    page = loader.get_template("403_csrf.html").render({"again": request.get_full_path()})
+    page = loader.get_template("403_csrf.html").render({"again": _page_the_form_was_on(request)})
     return HttpResponse(page, status=403)
+
+
+def _page_the_form_was_on(request: HttpRequest) -> str:
+    """Where the refused form was (the Referer, when it is this site), else the address it was sent to."""
+    from django.core.exceptions import DisallowedHost
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    referer = request.META.get("HTTP_REFERER", "")
+    try:
+        ours = url_has_allowed_host_and_scheme(referer, {request.get_host()}, require_https=request.is_secure())
+    except DisallowedHost:
+        ours = False
+    return referer if referer and ours else request.get_full_path()
