@@ -12,6 +12,7 @@ from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -139,6 +140,13 @@ class VerifyMediaApi(APIView):
 class RenderFeeLedgerApi(APIView):
     """The fees accrued by completed renders, on licences of your likenesses or of your studios.
     `license` and `month` (YYYY-MM) filter; `format=csv` answers the same rows as CSV."""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
+        # `format` is also DRF's format override, which found no CSV renderer and answered 404: the
+        # CSV is streamed by get() itself, and a refusal is the API's usual JSON error body.
+        if request.query_params.get("format") == "csv":
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
 
     @extend_schema(
         parameters=[
