@@ -113,7 +113,8 @@ READERS = [
 
 @pytest.fixture(params=READERS, ids=[reader.name for reader in READERS])
 def reader(request: pytest.FixtureRequest) -> Reader:
-    return request.param  # type: ignore[no-any-return]
+    chosen: Reader = request.param
+    return chosen
 
 
 @pytest.fixture
