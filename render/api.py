@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.pagination import PagePagination
 from config.throttling import RenderSubmitRateThrottle, VerifyRateThrottle, throttles_for_post
 from config.uploads import upload_limit
 from render.downloads import render_job_download_url, render_job_file_for_token
@@ -164,8 +165,13 @@ class RenderFeeLedgerApi(APIView):
         )
         if request.query_params.get("format") == "csv":
             return StreamingHttpResponse(render_fees_csv_lines(fees), content_type="text/csv; charset=utf-8")
+        pages = PagePagination()
+        page = pages.paginate_queryset(fees, request, view=self) or []
         body = {
-            "fees": [render_fee_row(fee) for fee in fees[:1000]],
+            "count": pages.page.paginator.count if pages.page is not None else 0,
+            "next": pages.get_next_link(),
+            "previous": pages.get_previous_link(),
+            "fees": [render_fee_row(fee) for fee in page],
             "totals": [
                 {"currency": t.currency, "renders": t.renders, "amount": t.amount, "amount_minor": t.amount_minor}
                 for t in render_fee_totals(fees)

@@ -104,5 +104,8 @@ class RenderFeeTotalOut(serializers.Serializer[dict[str, Any]]):
 
 
 class RenderFeeLedgerOut(serializers.Serializer[dict[str, Any]]):
-    fees = RenderFeeOut(many=True)
+    count = serializers.IntegerField(help_text="fees matching the filters, over every page")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    fees = RenderFeeOut(many=True, help_text="this page's fees (page, page_size as on every list)")
     totals = RenderFeeTotalOut(many=True)

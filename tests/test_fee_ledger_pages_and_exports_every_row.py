@@ -124,3 +124,25 @@ def test_a_refused_csv_filter_answers_the_apis_json_error(clock) -> None:
     story = make_licensed_story()
     refused = story.studio.client().get("/api/v1/fees", {"format": "csv", "month": "2026-13"})
     assert (refused.status_code, refused.json()["error"]["code"]) == (400, "month_invalid")
+
+
+def test_the_api_pages_the_ledger_and_totals_every_row(clock) -> None:
+    story = make_licensed_story()
+    fees = seed_ledger(story, clock)
+    studio = story.studio.client()
+
+    first = studio.get("/api/v1/fees").json()
+    assert (first["count"], len(first["fees"]), first["previous"]) == (RENDERS, 50, None)
+    assert first["totals"] == [{"currency": "EUR", "renders": RENDERS, "amount": "3000.00", "amount_minor": 300000}]
+
+    seen = [row["job_id"] for row in first["fees"]]
+    url = first["next"]
+    while url:
+        page = studio.get(url).json()
+        assert page["totals"] == first["totals"], "the totals count every row, not the page's"
+        seen += [row["job_id"] for row in page["fees"]]
+        url = page["next"]
+    assert sorted(seen) == sorted(str(f.job_id) for f in fees), "every fee once, none beyond a cap"
+
+    bigger = studio.get("/api/v1/fees", {"page_size": 500}).json()
+    assert len(bigger["fees"]) == RENDERS and bigger["next"] is None

@@ -87,7 +87,13 @@ def test_actor_and_studio_see_the_ledger_per_licence_and_month_and_an_outsider_s
             (str(first.pk), "25.00", "EUR", "2500")
         ]
 
-    assert outsider.client().get("/api/v1/fees").json() == {"fees": [], "totals": []}
+    assert outsider.client().get("/api/v1/fees").json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "fees": [],
+        "totals": [],
+    }
     assert csv_rows(web_client(outsider.user).get("/fees.csv")) == []
     assert csv_rows(outsider.client().get("/api/v1/fees", {"format": "csv"})) == []
 
