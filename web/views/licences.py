@@ -19,7 +19,7 @@ from licensing.lifecycle import LicenseTerms, license_decline, license_request, 
 from licensing.mandates import renders_hidden_from
 from licensing.models import LicenseStatus, OrganisationKind
 from licensing.scope import Scope, describe
-from licensing.selectors import license_visible_to, organisations_visible_to, works_visible_to
+from licensing.selectors import is_member, license_visible_to, organisations_visible_to, works_visible_to
 from render.selectors import render_jobs_under_license, work_titles_of_files
 from web.explanations import explain, explain_invitation
 from web.forms import DeclineForm, LicenseRequestForm, RevokeForm, end_of_day, territory_list
@@ -62,6 +62,7 @@ def _licence_page(request: HttpRequest, license_id: uuid.UUID, **forms: object) 
             "licence": license,
             "scope": describe(Scope.from_document(parse(license.document)["scope"])),
             "is_owner": license.likeness.owner.user_id == request.user.pk,
+            "is_licensee": is_member(request.user, license.licensee),
             "jobs": jobs,
             "decline_form": DeclineForm(),
             "revoke_form": RevokeForm(),
