@@ -736,6 +736,9 @@ ZH = {
     "Choose at least one of your likenesses.": "请至少选择您的一个肖像。",
     "Choose the person who will act for you.": "请选择代表您行事的人。",
     "The representative who signed this licence had no mandate covering it at the time, so it cannot be used.": "签署此许可的代理人当时没有涵盖它的授权，因此该许可不能使用。",
+    "Render under this licence": "依此许可渲染",
+    "This form was sent from a page that is no longer valid, so nothing was saved. Open the page again and send the form once more.": "此表单来自一个已失效的页面，因此没有保存任何内容。请重新打开该页面，再提交一次表单。",
+    "Review and sign": "审阅并签署",
 }
 
 ZH_PLURAL = {
