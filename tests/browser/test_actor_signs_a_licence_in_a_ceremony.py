@@ -18,9 +18,7 @@ from tests.factories import make_licensed_story
 pytestmark = pytest.mark.browser
 
 
-def test_an_actor_reads_agrees_confirms_and_keeps_a_receipt(
-    reader_page: Any, reader: Reader, settings: Any
-) -> None:
+def test_an_actor_reads_agrees_confirms_and_keeps_a_receipt(reader_page: Any, reader: Reader, settings: Any) -> None:
     page, t = reader_page, reader.t
     settings.SECURITY_HEADERS = True
     violations: list[str] = []
