@@ -84,6 +84,14 @@ def test_refusals_are_sentences_next_to_the_field_and_errors_the_sites_own_pages
     assert_reads_in_language(page, reader)
     shoot(page, story_name, "2-render-refused-explained")
 
+    # The studio's inbox says why in the same words, not the reason code.
+    page.locator("#inbox-link").click()
+    page.wait_for_url("**/inbox/")
+    news = page.locator('#inbox .notification[data-kind="render.refused"]').inner_text()
+    assert explanation.rstrip(".。") in news and "territory_not_permitted" not in news
+    assert_reads_in_language(page, reader)
+    shoot(page, story_name, "2b-inbox-says-why")
+
     # A mistyped address: the site's 404 page, in the reader's words.
     response = page.goto(f"/renders/{str(job.pk)[:-1]}/")
     assert response is not None and response.status == 404
