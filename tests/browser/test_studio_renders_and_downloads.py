@@ -121,6 +121,10 @@ def test_a_studio_goes_from_an_invitation_to_a_downloaded_output(
     page.get_by_role("link", name=t("Receipt and signed document")).click()
     page.wait_for_url("**/receipt/")
     assert CREDIT in page.locator("#terms-credit").inner_text()
+    # Addressed to the studio that keeps it, not to the owner who signed it.
+    assert page.get_by_text(t("The owner's signature"), exact=True).is_visible()
+    assert page.get_by_text(t("Your signature"), exact=True).count() == 0
+    assert page.locator(".steps").count() == 0
     assert_reads_in_language(page, reader)
     shoot(page, story_name, "6-receipt-with-credit")
 

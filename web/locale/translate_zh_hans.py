@@ -739,6 +739,8 @@ ZH = {
     "Render under this licence": "依此许可渲染",
     "This form was sent from a page that is no longer valid, so nothing was saved. Open the page again and send the form once more.": "此表单来自一个已失效的页面，因此没有保存任何内容。请重新打开该页面，再提交一次表单。",
     "Review and sign": "审阅并签署",
+    "The owner's key": "肖像所有人的密钥",
+    "The owner's signature": "肖像所有人的签名",
 }
 
 ZH_PLURAL = {

@@ -126,7 +126,11 @@ def licence_receipt(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse
     license = license_visible_to(request.user, license_id)
     if not license.owner_signature:
         return redirect("web:licence", license_id=license_id)
-    return render(request, "web/licence_receipt.html", {**_terms(license), "record": _signed_record(request, license)})
+    signer = license.likeness.owner.user_id == request.user.pk or str(
+        license.likeness_id
+    ) in likeness_ids_represented_by(request.user)
+    context = {**_terms(license), "record": _signed_record(request, license), "studio_view": not signer}
+    return render(request, "web/licence_receipt.html", context)
 
 
 @page
