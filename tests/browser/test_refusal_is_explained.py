@@ -34,9 +34,12 @@ def assert_styled_error_page(page: Any, reader: Reader, status: int, heading: st
 
 
 def test_refusals_are_sentences_next_to_the_field_and_errors_the_sites_own_pages(
-    reader_page: Any, reader: Reader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    reader_page: Any, reader: Reader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     page, t, story_name = reader_page, reader.t, f"refusal-{reader.name}"
+    settings.SECURITY_HEADERS = True  # the error pages too keep to the production policy (no inline style)
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     story = make_render_story(tmp_path, enrol=False)
     _invitation, code = invitation_create(likeness=story.actor.likeness, actor=story.actor.user)
 
@@ -125,3 +128,4 @@ def test_refusals_are_sentences_next_to_the_field_and_errors_the_sites_own_pages
     assert response is not None and response.status == 500
     assert_styled_error_page(page, reader, 500, "Something went wrong")
     shoot(page, story_name, "6-500-fault")
+    assert violations == []
