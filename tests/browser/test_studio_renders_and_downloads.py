@@ -90,6 +90,11 @@ def test_a_studio_goes_from_an_invitation_to_a_downloaded_output(
     page.locator("#inbox .notification").first.get_by_role("link", name=t("Open")).click()
     page.wait_for_url(f"**/licences/{licence.pk}/")
     assert page.locator("#licence-status").inner_text() == t("Active (signed and countersigned)")
+    # The terms speak of the owner to the studio, not to it as if it were her.
+    scope = page.locator("#scope").inner_text()
+    revocable = "The owner may revoke this licence at any time; renders not yet started are then refused."
+    assert t(revocable) in scope
+    assert t("You may revoke this licence at any time; renders not yet started are then refused.") not in scope
     assert_reads_in_language(page, reader)
     shoot(page, story_name, "3-licence-active")
 

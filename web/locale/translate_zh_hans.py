@@ -741,6 +741,8 @@ ZH = {
     "Review and sign": "审阅并签署",
     "The owner's key": "肖像所有人的密钥",
     "The owner's signature": "肖像所有人的签名",
+    "The owner's likeness may be used only in %(works)s.": "肖像所有人的肖像仅可用于%(works)s。",
+    "The owner may revoke this licence at any time; renders not yet started are then refused.": "肖像所有人可以随时撤销此许可；届时尚未开始的渲染将被拒绝。",
 }
 
 ZH_PLURAL = {
