@@ -301,8 +301,9 @@ def _use(value: str) -> str:
 MEDIA_NAMES = {"image": _("still images"), "video": _("video")}
 
 
-def describe(scope: Scope) -> list[str]:
-    """The scope in plain language, one sentence per term, as shown to the owner before signing.
+def describe(scope: Scope, *, to_studio: bool = False) -> list[str]:
+    """The scope in plain language, one sentence per term, as shown to the owner before signing
+    (or, `to_studio`, to the licensee studio: the owner's likeness, the owner may revoke).
 
     Sentences are in the active language (Django's translation.override or the request's): dates in
     words, territories by name, lists joined with that language's "and" or "or"."""
@@ -316,7 +317,12 @@ def describe(scope: Scope) -> list[str]:
             "territories": territories_in_words(scope.territories),
         }
     lines = [
-        gettext("Your likeness may be used only in %(works)s.") % {"works": titles},
+        (
+            gettext("The owner's likeness may be used only in %(works)s.")
+            if to_studio
+            else gettext("Your likeness may be used only in %(works)s.")
+        )
+        % {"works": titles},
         gettext("Only for %(purposes)s.") % {"purposes": _and([_use(p) for p in scope.purposes])},
         where,
         gettext("From %(start)s until %(end)s (UTC).")
@@ -339,6 +345,10 @@ def describe(scope: Scope) -> list[str]:
             gettext("The studio pays %(amount)s %(currency)s per render.")
             % {"amount": fee.amount, "currency": fee.currency}
         )
-    lines.append(gettext("You may revoke this licence at any time; renders not yet started are then refused."))
+    lines.append(
+        gettext("The owner may revoke this licence at any time; renders not yet started are then refused.")
+        if to_studio
+        else gettext("You may revoke this licence at any time; renders not yet started are then refused.")
+    )
     lines.append(gettext("Anything not listed here is not permitted."))
     return lines

@@ -47,6 +47,8 @@ def test_the_web_page_shares_the_api_budget():
     page = Client().post("/verify/", {"file": SimpleUploadedFile("x.jpg", b"not a photo")})
     assert page.status_code == 429
     assert int(page["Retry-After"]) > 0
+    # The verify page itself, the sentence on its file field.
+    assert 'class="field invalid"' in page.content.decode() and "Too many verifications" in page.content.decode()
 
 
 def test_the_web_page_alone_is_limited():

@@ -746,6 +746,12 @@ ZH = {
     "Previous page": "上一页",
     "Next page": "下一页",
     "Review and sign": "查看并签署",
+    "Render under this licence": "依此许可渲染",
+    "This form was sent from a page that is no longer valid, so nothing was saved. Open the page again and send the form once more.": "此表单来自一个已失效的页面，因此没有保存任何内容。请重新打开该页面，再提交一次表单。",
+    "The owner's key": "肖像所有人的密钥",
+    "The owner's signature": "肖像所有人的签名",
+    "The owner's likeness may be used only in %(works)s.": "肖像所有人的肖像仅可用于%(works)s。",
+    "The owner may revoke this licence at any time; renders not yet started are then refused.": "肖像所有人可以随时撤销此许可；届时尚未开始的渲染将被拒绝。",
 }
 
 ZH_PLURAL = {

@@ -46,11 +46,11 @@ def error_sentence(code: str, message: str = "") -> str:
 
 
 @register.filter
-def territory_names(codes: list[str]) -> str:
-    """['FR', 'DE'] as "France and Germany" / "法国和德国"; WORLD as "worldwide" / "全球"."""
+def territory_names(codes: list[str] | str) -> str:
+    """['FR', 'DE'] as "France and Germany" / "法国和德国"; WORLD as "worldwide" / "全球"; one code alone too."""
     from licensing.scope import territories_in_words
 
-    return territories_in_words(list(codes or []))
+    return territories_in_words([codes] if isinstance(codes, str) else list(codes or []))
 
 
 @register.simple_tag
@@ -97,3 +97,14 @@ def moment(value: datetime | None, precision: str = "minutes") -> str:
         "time": clock_time,
         "zone": timezone.get_current_timezone_name(),
     }
+
+
+@register.filter
+def use_name(code: str) -> str:
+    """A use code ("film") as the reader's words ("a feature film" / its translation)."""
+    from licensing.scope import Use
+
+    try:
+        return str(Use(code).label)
+    except ValueError:
+        return code

@@ -27,13 +27,13 @@ from web.forms import AgreeForm, SignatureForm
 from web.pages import attempt, page
 
 
-def _terms(license: License) -> dict[str, Any]:
+def _terms(license: License, *, to_studio: bool = False) -> dict[str, Any]:
     document = parse(license.document)
     scope = Scope.from_document(document["scope"])
     return {
         "licence": license,
         "works": [work.get("title", "") for work in document["scope"].get("works", [])],
-        "scope": describe(scope),
+        "scope": describe(scope, to_studio=to_studio),
         "fee": scope.fee_per_render,
         "attribution": scope.attribution,
         "self_custody": OwnerKey.objects.filter(kid=license.owner_key_id, custody=KeyCustody.SELF).exists(),
@@ -126,7 +126,15 @@ def licence_receipt(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse
     license = license_visible_to(request.user, license_id)
     if not license.owner_signature:
         return redirect("web:licence", license_id=license_id)
-    return render(request, "web/licence_receipt.html", {**_terms(license), "record": _signed_record(request, license)})
+    signer = license.likeness.owner.user_id == request.user.pk or str(
+        license.likeness_id
+    ) in likeness_ids_represented_by(request.user)
+    context = {
+        **_terms(license, to_studio=not signer),
+        "record": _signed_record(request, license),
+        "studio_view": not signer,
+    }
+    return render(request, "web/licence_receipt.html", context)
 
 
 @page

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from config.errors import Invalid
 from render.fees import format_minor, render_fee_totals, render_fees_csv_lines, render_fees_filtered
 from web.pages import page
+from web.refusals import refusal_sentence, refused_field
 
 # The API's page size (config.pagination.PagePagination) for the page's rows.
 FEES_PER_PAGE = 50
@@ -22,15 +23,15 @@ def _filters(request: HttpRequest) -> tuple[str, str]:
 @page
 def fee_ledger(request: HttpRequest) -> HttpResponse:
     license_id, month = _filters(request)
-    error = ""
+    error, error_field = "", ""
     rows_page = None
     try:
         fees = render_fees_filtered(request.user, license_id=license_id, month=month)
         rows_page = Paginator(fees, FEES_PER_PAGE).get_page(request.GET.get("page"))
         rows = list(rows_page)
         totals = render_fee_totals(fees)  # over every row, not the page
-    except Invalid as exc:
-        error, rows, totals = exc.message, [], []
+    except Invalid as exc:  # said in the reader's words, beside the filter it concerns
+        error, error_field, rows, totals = refusal_sentence(exc), refused_field(exc) or "", [], []
     for fee in rows:
         fee.amount = format_minor(fee.amount_minor, fee.currency)  # type: ignore[attr-defined]
     context = {
@@ -40,6 +41,7 @@ def fee_ledger(request: HttpRequest) -> HttpResponse:
         "license_id": license_id,
         "month": month,
         "error": error,
+        "error_field": error_field,
     }
     return render(request, "web/fees.html", context, status=400 if error else 200)
 
@@ -50,7 +52,7 @@ def fee_ledger_csv(request: HttpRequest) -> HttpResponse:
     try:
         fees = render_fees_filtered(request.user, license_id=license_id, month=month)
     except Invalid as exc:
-        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(refusal_sentence(exc), status=400, content_type="text/plain; charset=utf-8")
     name = "-".join(part for part in ("fees", license_id[:8], month) if part)
     response = StreamingHttpResponse(render_fees_csv_lines(fees), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'

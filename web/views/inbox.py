@@ -17,6 +17,7 @@ from accounts.notifications import (
     user_language_set,
 )
 from config.errors import Invalid
+from web.explanations import explain
 from web.pages import page
 
 
@@ -24,6 +25,9 @@ from web.pages import page
 def inbox(request: HttpRequest) -> HttpResponse:
     items = list(notifications_of(request.user)[:200])
     for item in items:
+        reason = item.params.get("reason") if isinstance(item.params, dict) else None
+        if reason:  # a refusal's code, said as the job page says it (in memory only: the row keeps the code)
+            item.params = {**item.params, "reason": explain(str(reason)).rstrip(".。")}
         item.text = notification_text(item)  # type: ignore[attr-defined]  # in the reader's language
     return render(request, "web/inbox.html", {"notifications": items})
 

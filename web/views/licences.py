@@ -19,7 +19,7 @@ from licensing.lifecycle import LicenseTerms, license_decline, license_request, 
 from licensing.mandates import renders_hidden_from
 from licensing.models import LicenseStatus, OrganisationKind
 from licensing.scope import Scope, describe
-from licensing.selectors import license_visible_to, organisations_visible_to, works_visible_to
+from licensing.selectors import is_member, license_visible_to, organisations_visible_to, works_visible_to
 from render.selectors import render_jobs_under_license, work_titles_of_files
 from web.explanations import explain, explain_invitation
 from web.forms import DeclineForm, LicenseRequestForm, RevokeForm, end_of_day, territory_list
@@ -52,6 +52,8 @@ def _licence_page(request: HttpRequest, license_id: uuid.UUID, **forms: object) 
     license = license_visible_to(request.user, license_id)
     jobs = [] if renders_hidden_from(request.user, license) else list(render_jobs_under_license(license))
     titles = work_titles_of_files([job.target_sha256 for job in jobs])
+    is_owner = license.likeness.owner.user_id == request.user.pk
+    is_licensee = is_member(request.user, license.licensee)
     for job in jobs:
         job.explanation = explain(job.refusal_reason)  # type: ignore[attr-defined]
         job.work_title = titles.get(job.target_sha256, "")  # type: ignore[attr-defined]
@@ -60,8 +62,10 @@ def _licence_page(request: HttpRequest, license_id: uuid.UUID, **forms: object) 
         "web/licence.html",
         {
             "licence": license,
-            "scope": describe(Scope.from_document(parse(license.document)["scope"])),
-            "is_owner": license.likeness.owner.user_id == request.user.pk,
+            # Addressed to the owner; anyone else (the studio, a representative) reads of "the owner".
+            "scope": describe(Scope.from_document(parse(license.document)["scope"]), to_studio=not is_owner),
+            "is_owner": is_owner,
+            "is_licensee": is_licensee,
             "jobs": jobs,
             "decline_form": DeclineForm(),
             "revoke_form": RevokeForm(),

@@ -12,6 +12,7 @@ from config.uploads import upload_limit
 from render.limits import verify_limits
 from render.verification import verify_media_upload
 from web.forms import VerifyForm
+from web.refusals import refusal_sentence
 
 
 @upload_limit("VERIFY_MAX_BYTES")
@@ -20,10 +21,12 @@ def verify(request: HttpRequest) -> HttpResponse:
         # Checked before the body is parsed: the page shares POST /api/v1/verify's limit per client.
         allowed, wait = page_allowed(request, VerifyRateThrottle)
         if not allowed:
-            response = HttpResponse(
-                _("Too many verifications from your address; try again in %(seconds)d seconds.") % {"seconds": wait},
-                status=429,
-            )
+            # The page itself, the sentence on its file field (the body is never read).
+            refused = VerifyForm(data={})
+            refused.full_clean()
+            sentence = _("Too many verifications from your address; try again in %(seconds)d seconds.")
+            refused.errors["file"] = refused.error_class([sentence % {"seconds": wait}])
+            response = render(request, "web/verify.html", {"form": refused, "report": None}, status=429)
             response["Retry-After"] = str(wait)
             return response
     form = VerifyForm(request.POST or None, request.FILES or None)
@@ -33,7 +36,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         try:
             report = verify_media_upload(upload.chunks(), size=upload.size or 0, limits=verify_limits())
         except DomainError as exc:
-            form.add_error("file", exc.message)
+            form.add_error("file", refusal_sentence(exc))  # the reader's words, never the service's English
     # A refused file answers 400 (the page still explains why), so scripts and proxies see a client error.
     status = 400 if form.errors else 200
     return render(request, "web/verify.html", {"form": form, "report": report}, status=status)

@@ -49,7 +49,11 @@ def render_list(request: HttpRequest) -> HttpResponse:
             label = f"{label} ({reason})"
         choices.append((str(lic.pk), label))
     choices.sort(key=lambda choice: choice[0] in unusable)
-    form = RenderSubmitForm(request.POST or None, request.FILES or None, licenses=choices, unusable=unusable)
+    chosen = request.GET.get("license", "")  # "Render under this licence" on the licence's page
+    initial = {"license": chosen} if chosen in dict(choices) and chosen not in unusable else {}
+    form = RenderSubmitForm(
+        request.POST or None, request.FILES or None, licenses=choices, unusable=unusable, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         license = next(lic for lic in licenses if str(lic.pk) == data["license"])
