@@ -61,18 +61,20 @@ import numpy as np
 
 class VectorIndex(Protocol):
     kind: str
+    certified: bool  # the last answer is proven to be the exact index's answer
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+    def search(self, query: np.ndarray, k: int, *, prove: bool = False) -> list[tuple[int, float]]: ...
 
-    def within(self, query: np.ndarray, radius: float) -> list[tuple[int, float]]: ...
+    def within(self, query: np.ndarray, radius: float, *, prove: bool = False) -> list[tuple[int, float]]: ...
 
     def __len__(self) -> int: ...
 
 
 class ExactIndex:
     kind = "exact"
+    certified = True
 
     def __init__(self, dim: int, capacity: int = 1024) -> None:
         self.dim = dim
@@ -102,7 +104,7 @@ class ExactIndex:
             self._max_sq_norm = max(self._max_sq_norm, float(self._sq_norms[self._count : needed].max()))
         self._count = needed
 
-    def within(self, query: np.ndarray, radius: float) -> list[tuple[int, float]]:
+    def within(self, query: np.ndarray, radius: float, *, prove: bool = False) -> list[tuple[int, float]]:
         if self._count == 0:
             return []
         q = np.asarray(query, dtype=np.float32).reshape(self.dim)
@@ -116,7 +118,7 @@ class ExactIndex:
         order = np.lexsort((self._ids[rows], distances))
         return [(int(self._ids[rows[i]]), float(distances[i])) for i in order]
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, *, prove: bool = False) -> list[tuple[int, float]]:
         if self._count == 0 or k < 1:
             return []
         q = np.asarray(query, dtype=np.float32).reshape(self.dim)
@@ -148,6 +150,7 @@ class BoundedIndex:
     """Exact answers from a lower-bound prefilter over a p-dimensional sketch (see the module docstring)."""
 
     kind = "bounded"
+    certified = True  # every answer is the exact one (module docstring)
 
     def __init__(self, dim: int, capacity: int = 1024, *, rank: int = 64, min_candidates: int = 64) -> None:
         self.dim = dim
@@ -214,7 +217,7 @@ class BoundedIndex:
         order = np.lexsort((self._exact._ids[rows], distances))
         return [(int(self._exact._ids[rows[i]]), float(distances[i])) for i in order]
 
-    def within(self, query: np.ndarray, radius: float) -> list[tuple[int, float]]:
+    def within(self, query: np.ndarray, radius: float, *, prove: bool = False) -> list[tuple[int, float]]:
         self.rechecked = 0
         if len(self) == 0:
             return []
@@ -233,7 +236,7 @@ class BoundedIndex:
         keep = distances <= radius
         return self._answer(rows[keep], distances[keep])
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, *, prove: bool = False) -> list[tuple[int, float]]:
         self.rechecked = 0
         count = len(self)
         if count == 0 or k < 1:
@@ -260,6 +263,7 @@ class BoundedIndex:
 
 class HnswIndex:
     kind = "hnsw"
+    certified = False  # approximate: nothing is proven, even with `prove`
 
     def __init__(self, dim: int, capacity: int = 1024, *, m: int = 16, ef_construction: int = 200, ef: int = 64):
         import hnswlib
@@ -284,11 +288,11 @@ class HnswIndex:
         self._index.add_items(vectors, np.asarray(ids, dtype=np.int64))
         self._count = needed
 
-    def within(self, query: np.ndarray, radius: float, k: int = 10) -> list[tuple[int, float]]:
+    def within(self, query: np.ndarray, radius: float, *, prove: bool = False, k: int = 10) -> list[tuple[int, float]]:
         """Approximate: only the `k` nearest found by the graph are considered; a match can be missed."""
         return [(i, d) for i, d in self.search(query, k) if d <= radius]
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, *, prove: bool = False) -> list[tuple[int, float]]:
         if self._count == 0 or k < 1:
             return []
         k = min(k, self._count)
@@ -373,6 +377,9 @@ class IvfIndex:
         self._ids: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
         self._sq_norms: list[np.ndarray] = [np.empty(0, dtype=np.float32)]
         self._sizes = np.zeros(1, dtype=np.int64)
+        self._bulk: np.ndarray | None = None  # every list as trained, contiguous: one BLAS product scans it all
+        self._bulk_ids: np.ndarray | None = None
+        self._bulk_start = np.full(1, -1, dtype=np.int64)  # a list's first row in `_bulk`; -1 once it has grown
         self._max_sq_norm = 0.0
         self._assign_slack = 0.0
         self._count = 0
@@ -387,7 +394,8 @@ class IvfIndex:
     @property
     def nbytes(self) -> int:
         arrays = [*self._vectors, *self._ids, *self._sq_norms, self._centroids, self._gaps, self._radii]
-        return sum(a.nbytes for a in arrays)
+        owned = sum(a.nbytes for a in arrays if a.base is None)
+        return owned + sum(a.nbytes for a in (self._bulk, self._bulk_ids) if a is not None)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -398,11 +406,11 @@ class IvfIndex:
             return
         total = self._count + len(vectors)
         if total >= self.min_train and total >= 4 * self._trained_at:  # (re)partition, amortised O(1) per vector
-            sizes = [int(n) for n in self._sizes]
-            self._train(
-                np.concatenate([*(i[:n] for i, n in zip(self._ids, sizes, strict=True)), ids]),
-                np.concatenate([*(v[:n] for v, n in zip(self._vectors, sizes, strict=True)), vectors]),
-            )
+            if self._count:
+                sizes = [int(n) for n in self._sizes]
+                ids = np.concatenate([*(i[:n] for i, n in zip(self._ids, sizes, strict=True)), ids])
+                vectors = np.concatenate([*(v[:n] for v, n in zip(self._vectors, sizes, strict=True)), vectors])
+            self._train(ids, vectors)
             return
         labels = _nearest_centroid(vectors, self._centroids) if self.lists > 1 else np.zeros(len(vectors), np.int64)
         for j in np.unique(labels):
@@ -427,6 +435,7 @@ class IvfIndex:
         bounds = np.concatenate([[0], np.cumsum(self._sizes)])
         sorted_vectors, sorted_ids = vectors[order], ids[order]
         del vectors, order
+        self._bulk, self._bulk_ids, self._bulk_start = sorted_vectors, sorted_ids, bounds[:-1].astype(np.int64)
         self._vectors = [sorted_vectors[bounds[j] : bounds[j + 1]] for j in range(lists)]
         self._ids = [sorted_ids[bounds[j] : bounds[j + 1]] for j in range(lists)]
         self._sq_norms = [np.einsum("ij,ij->i", v, v) for v in self._vectors]
@@ -458,6 +467,7 @@ class IvfIndex:
             grown = np.empty((capacity, self.dim), dtype=np.float32)
             grown[:size] = stored[:size]
             self._vectors[j] = grown
+            self._bulk_start[j] = -1
             self._ids[j] = np.resize(self._ids[j][:size], capacity)
             self._sq_norms[j] = np.resize(self._sq_norms[j][:size], capacity)
         self._vectors[j][size:needed] = vectors
@@ -537,12 +547,18 @@ class IvfIndex:
         parts: list[np.ndarray] = []
         take = order[: self.nprobe]
         while True:
+            # Proving a stranger's answer can mean scanning nearly every list: then one multi-threaded
+            # product over the contiguous lists beats a product per list.
+            dots = self._bulk @ q if self._bulk is not None and len(take) > self.max_probe else None
             for j in take:
-                size = int(self._sizes[j])
+                size, start = int(self._sizes[j]), int(self._bulk_start[j])
                 if size:
                     scanned.append(int(j))
-                    vectors = self._vectors[j][:size]
-                    parts.append(self._sq_norms[j][:size] - 2.0 * np.einsum("ij,j->i", vectors, q) + q_sq)
+                    if dots is not None and start >= 0:
+                        products = dots[start : start + size]
+                    else:
+                        products = np.einsum("ij,j->i", self._vectors[j][:size], q)
+                    parts.append(self._sq_norms[j][:size] - 2.0 * products + q_sq)
             probed[take] = True
             if bounds is None:
                 break
