@@ -23,7 +23,7 @@ IVF. Training (when the index first holds `min_train` vectors, and again each ti
 max(64 lists, 20,000) vectors, lists = round(sqrt(N)) (1,000 at 1M), 8 iterations; then every vector
 goes to the list of its nearest centroid, stored contiguously per list (vectors added later are
 appended to their nearest centroid's list). A query computes its distance to every centroid, scans
-the `nprobe` = 16 nearest lists (expanded squared distances, a per-list product), and re-ranks
+the `nprobe` = 8 nearest lists (expanded squared distances, a per-list product), and re-ranks
 exactly (direct float32 differences) every scanned vector whose expanded distance could be within
 the answer (the k-th distance, or the radius), widened by the rounding slack below. Then it bounds
 how close any vector of each unscanned list j can be to q, with the larger of:
@@ -41,20 +41,22 @@ triangle bound's |q - c_j| by it, r_j is rounded up, and comparisons against the
 relative 1e-4 (the float32 error of a 512-term direct distance is under 3e-5 relative). If every
 unscanned list's bound exceeds the answer (the k-th exact distance, or the radius), no unscanned
 vector can change it: the answer is `certified`. If the lists the bounds cannot rule out fit in
-`max_probe` = 48 lists in all, they are scanned (and the answer is certified); otherwise the query
+`max_probe` = 24 lists in all, they are scanned (and the answer is certified); otherwise the query
 stops after the first `nprobe` lists and says `certified = False`: the answer is then only as good
 as the measured recall. With `prove=True` every list the bounds cannot rule out is scanned (one
 multi-threaded product over the contiguous lists when that is most of them), so the answer is
 always certified.
 
 What is proven and what is measured, on the benchmark's data (random unit vectors, 512-d):
-* A near-duplicate's nearest face (the face it copies is 0.05 away, strangers about 1.41): the
-  Voronoi bound certifies about 60% of answers at 100k within 48 lists; all answers, certified or
-  not, equalled the exact scan's (recall@1 1.000 at 100k and 1M, 200 queries each). Measured.
+* A near-duplicate's nearest face (the face it copies is 0.05 away, strangers about 1.41): all
+  answers, certified or not, equalled the exact scan's (recall@1 1.000 at 100k and 1M, 200 queries
+  each): measured. At 1M the copied face's list was among the 3 centroids nearest the query for all
+  200 (nprobe = 8 leaves a margin). The bounds certify a share of them (about 20% at 1M within 24
+  lists; 55% within 64; 90% within 108): proven for those answers only.
 * A stranger's threshold check (radius 1.1): never certified. In 512-d every centroid is nearly
   as far from q as every list's radius, so no bound can rule a list out at 1.1: proving "nobody
   matches" needs an exact pass over all N, for this index as for `bounded`. The unproven answer
-  (16 lists) agreed with the exact one on every query: no stored face is within 1.1 of a random
+  (8 lists) agreed with the exact one on every query: no stored face is within 1.1 of a random
   one, so this agreement says little; it is the near-duplicate recall that tests the lists.
 That is why the impostor and duplicate check (likeness/search.py) asks for `prove=True`: the
 enrolment decision stays exact, and costs about one exact pass at the match distance, as before.
@@ -405,8 +407,8 @@ class IvfIndex:
         capacity: int = 1024,
         *,
         lists: int | None = None,
-        nprobe: int = 16,
-        max_probe: int = 48,
+        nprobe: int = 8,
+        max_probe: int = 24,
         anchors: int = 16,
         min_train: int = 4096,
         iterations: int = 8,
