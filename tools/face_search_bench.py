@@ -1,15 +1,17 @@
-"""1:N face-search benchmark: the platform's index (`auto`) against the exact scan, at N stored faces.
+"""1:N face-search benchmark: the platform's index (FACE_SEARCH_INDEX, `auto` = `ivf`) against the exact scan.
 
 Stored embeddings are random unit vectors (what matters for search cost is N and the dimension:
-128 for dlib, 512 for ArcFace). Two query kinds, each timed per index in the same process, so
-the ratios hold on a shared machine:
-
-All indexes are built first, then take turns on every query (medians of interleaved timings).
+128 for dlib, 512 for ArcFace). Each index is built (build time and memory printed; the indexes
+after `exact` read the exact index's copy of the vectors, so a 1M x 512-d run holds two copies,
+not three), then all take turns on every query (median and p95 of interleaved timings, so the
+ratios hold on a shared machine):
 
 * `nearest`: a noisy copy of a stored face (a re-enrolment, a duplicate), asked for its nearest
   stored face; recall@1 is the share of answers equal to the exact scan's.
 * `stranger`: a fresh random face, asked for every stored face within the match radius (the
   impostor check's question when there is nothing to find); the answer must equal the exact one.
+* `certified`: the share of answers the index proved exact (likeness/vector_index.py).
+* the proven stranger check, `within(prove=True)`: what enrolment's impostor check runs (20 queries).
 
 HNSW is measured only with `--with-hnsw` (its build takes minutes at 100k). The index is built in
 memory exactly as likeness/search.py builds it; decryption and the database play no part.
