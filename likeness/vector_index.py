@@ -51,8 +51,8 @@ What is proven and what is measured, on the benchmark's data (random unit vector
 * A near-duplicate's nearest face (the face it copies is 0.05 away, strangers about 1.41): all
   answers, certified or not, equalled the exact scan's (recall@1 1.000 at 100k and 1M, 200 queries
   each): measured. At 1M the copied face's list was among the 3 centroids nearest the query for all
-  200 (nprobe = 8 leaves a margin). The bounds certify a share of them (about 20% at 1M within 24
-  lists; 55% within 64; 90% within 108): proven for those answers only.
+  200 (nprobe = 8 leaves a margin). The bounds certify a share of them (within 24 lists: 32% at
+  100k, 13.5% at 1M in the bench; at 1M 55% would take 64 lists, 90% 108): proven for those only.
 * A stranger's threshold check (radius 1.1): never certified. In 512-d every centroid is nearly
   as far from q as every list's radius, so no bound can rule a list out at 1.1: proving "nobody
   matches" needs an exact pass over all N, for this index as for `bounded`. The unproven answer
