@@ -83,9 +83,11 @@ def test_the_impostor_search_finds_every_likeness_within_the_threshold_not_only_
         assert sorted(m.likeness_id for m in found) == sorted(ids[:14])
 
 
-def test_auto_means_the_ivf_index(settings):
+def test_auto_means_the_bounded_index(settings):
+    # The impostor check asks for a proven answer, which costs `ivf` as much as `bounded`, and
+    # `bounded` builds in seconds where `ivf`'s k-means takes a minute at 1M.
     settings.FACE_SEARCH_INDEX = "auto"
-    assert index_kind() == "ivf"
+    assert index_kind() == "bounded"
 
 
 def exact_and_ivf(vectors: np.ndarray, **options: int) -> tuple[ExactIndex, IvfIndex]:

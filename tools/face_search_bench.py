@@ -84,8 +84,10 @@ def verdict_lines(rows: list[SearchBenchRow]) -> list[str]:
             continue
         near, far = row.nearest_ms[used], row.stranger_ms[used]
         exact_ok = row.recall_at_1[used] == 1.0 and row.stranger_agreement[used] == 1.0
-        verdict = "met" if near < 20 and far < 20 and exact_ok else "NOT met"
         proven = row.proven_stranger_ms.get(used)
+        # What the platform runs is judged: enrolment's stranger check is the proven one.
+        checked = far if proven is None else proven
+        verdict = "met" if near < 20 and checked < 20 and exact_ok else "NOT met"
         out.append(
             f"target under 20 ms, recall@1 1.0 at N={row.size} (dim {row.dim}), index in use {used!r}: {verdict}"
             f" (nearest median {near:.3f} ms, recall@1 {row.recall_at_1[used]:.3f},"
@@ -163,7 +165,9 @@ def run_face_search_bench(
     *, sizes: list[int], dims: list[int], queries: int, report: Callable[[str], None], with_hnsw: bool = False
 ) -> list[SearchBenchRow]:
     used = index_kind()
-    kinds = ["exact"] + [kind for kind in (used, "hnsw" if with_hnsw else "") if kind and kind != "exact"]
+    # The index in use, and `ivf` (the fast unproven answers) beside it whatever is in use.
+    extra = (used, "ivf", "hnsw" if with_hnsw else "")
+    kinds = ["exact"] + [kind for kind in dict.fromkeys(extra) if kind and kind != "exact"]
     rows = []
     for dim in dims:
         radius = STRANGER_RADIUS.get(dim, 1.1)
