@@ -22,6 +22,15 @@ Durability is then restored outside the lock: `DURABLE_SQL` is a tiny transactio
 and commits synchronously, so it returns once everything before it, our append included, is on
 disk; audit_record runs it right after the append commits, and concurrent appenders share flushes.
 The function also returns how long it waited for the lock (microseconds), which the benchmark reads.
+
+What the lock covers, and so what bounds appends per second inside services' transactions: the head
+read and the insert (one index scan, one heap row, six index entries: no index the queries do not
+need, see migration 0009), the result travelling back to the client, the few Python lines before the
+caller's COMMIT (audit_record registers its durability wait before the call, so it only reads the
+result), and the COMMIT round trip. Nothing else is sent in between (a test checks it). The two
+client round trips cannot leave the lock while the entry, with its seq and hash, is written and
+visible inside the caller's transaction: chaining at commit time instead (a deferred trigger) would
+hide the entry from the transaction that wrote it and from every non-committing test transaction.
 """
 
 from __future__ import annotations
