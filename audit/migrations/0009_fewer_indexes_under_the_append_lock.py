@@ -23,7 +23,7 @@ def forwards(apps: Any, schema_editor: Any) -> None:
     install_append_function(schema_editor.connection)
 
 
-def backwards(apps: Any, schema_editor: Any) -> None:
+def guard_after_going_back(apps: Any, schema_editor: Any) -> None:
     install_guard(schema_editor.connection)
 
 
@@ -34,6 +34,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Runs last when migrating back, after the field changes have rebuilt the table on SQLite.
+        migrations.RunPython(migrations.RunPython.noop, guard_after_going_back),
         migrations.AlterField(
             model_name="auditentry",
             name="actor",
@@ -52,5 +54,5 @@ class Migration(migrations.Migration):
             model_name="auditentry",
             constraint=models.UniqueConstraint(fields=("entry_hash",), name="audit_entry_hash_unique"),
         ),
-        migrations.RunPython(forwards, backwards),
+        migrations.RunPython(forwards, migrations.RunPython.noop),
     ]
