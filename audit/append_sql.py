@@ -22,6 +22,15 @@ Durability is then restored outside the lock: `DURABLE_SQL` is a tiny transactio
 and commits synchronously, so it returns once everything before it, our append included, is on
 disk; audit_record runs it right after the append commits, and concurrent appenders share flushes.
 The function also returns how long it waited for the lock (microseconds), which the benchmark reads.
+
+What the lock covers, and so what bounds appends per second inside services' transactions: the head
+read and the insert (one index scan, one heap row, six index entries: no index the queries do not
+need, see migration 0009), the result travelling back to the client, the few Python lines before the
+caller's COMMIT (audit_record registers its durability wait before the call, so it only reads the
+result), and the COMMIT round trip. Nothing else is sent in between (a test checks it). The two
+client round trips cannot leave the lock while the entry, with its seq and hash, is written and
+visible inside the caller's transaction: chaining at commit time instead (a deferred trigger) would
+hide the entry from the transaction that wrote it and from every non-committing test transaction.
 """
 
 from __future__ import annotations
@@ -36,13 +45,10 @@ FUNCTION = "audit_entry_append"
 _CREATE = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}(
     p_created_at timestamptz, p_actor_id bigint, p_actor_label text, p_action text,
-    p_target_type text, p_target_id text, p_data jsonb, p_canonical_head text, p_canonical_tail text
-) RETURNS TABLE (new_seq bigint, new_prev_hash text, new_entry_hash text, lock_wait_us bigint)
-LANGUAGE plpgsql VOLATILE AS $$
+    p_target_type text, p_target_id text, p_data jsonb, p_canonical_head text, p_canonical_tail text,
+    OUT new_seq bigint, OUT new_prev_hash text, OUT new_entry_hash text, OUT lock_wait_us bigint
+) LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-    v_seq bigint;
-    v_prev text;
-    v_hash text;
     v_asked timestamptz;
 BEGIN
     -- Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: left alone, the caller's inserts
@@ -54,20 +60,22 @@ BEGIN
     PERFORM set_config('synchronous_commit', 'off', true);
     v_asked := clock_timestamp();
     PERFORM pg_advisory_xact_lock({APPEND_LOCK_KEY});
-    SELECT e.seq, e.entry_hash INTO v_seq, v_prev FROM audit_entry e ORDER BY e.seq DESC LIMIT 1;
-    IF v_seq IS NULL THEN
-        v_seq := 0;
-        v_prev := repeat('0', 64);
+    lock_wait_us := (extract(epoch FROM clock_timestamp() - v_asked) * 1000000)::bigint;
+    -- Under the lock: read the head (this statement's snapshot is taken now, so it sees the previous
+    -- holder's commit), chain onto it and insert. Nothing else happens between here and COMMIT.
+    SELECT e.seq, e.entry_hash INTO new_seq, new_prev_hash FROM audit_entry e ORDER BY e.seq DESC LIMIT 1;
+    IF new_seq IS NULL THEN
+        new_seq := 0;
+        new_prev_hash := repeat('0', 64);
     END IF;
-    v_seq := v_seq + 1;
-    v_hash := encode(sha256(decode(v_prev, 'hex')
-                            || convert_to(p_canonical_head || v_seq::text || p_canonical_tail, 'UTF8')), 'hex');
+    new_seq := new_seq + 1;
+    new_entry_hash := encode(sha256(decode(new_prev_hash, 'hex')
+                                    || convert_to(p_canonical_head || new_seq::text || p_canonical_tail, 'UTF8')),
+                             'hex');
     INSERT INTO audit_entry (seq, created_at, actor_id, actor_label, action, target_type, target_id, data,
                              prev_hash, entry_hash)
-    VALUES (v_seq, p_created_at, p_actor_id, p_actor_label, p_action, p_target_type, p_target_id, p_data,
-            v_prev, v_hash);
-    RETURN QUERY SELECT v_seq, v_prev, v_hash,
-                        (extract(epoch FROM clock_timestamp() - v_asked) * 1000000)::bigint;
+    VALUES (new_seq, p_created_at, p_actor_id, p_actor_label, p_action, p_target_type, p_target_id, p_data,
+            new_prev_hash, new_entry_hash);
 END $$;
 """
 

@@ -123,6 +123,11 @@ def audit_record(
         data=payload,
     )
     if connection.vendor == "postgresql":
+        in_transaction = connection.in_atomic_block
+        if in_transaction:
+            # Registered before the call, so that nothing but reading the result runs between the
+            # append (which takes the audit lock) and the caller's COMMIT (which releases it).
+            _wait_until_durable_after_commit()
         # One statement: atomic on its own in autocommit mode, or part of the caller's transaction.
         with connection.cursor() as cursor:
             cursor.execute(
@@ -133,7 +138,8 @@ def audit_record(
             entry.seq, entry.prev_hash, entry.entry_hash, _lock_wait_us = cursor.fetchone()
         entry._state.adding = False
         entry._state.db = connection.alias
-        _wait_until_durable_after_commit()
+        if not in_transaction:
+            _make_durable()  # the append was its own transaction and has committed
         checkpoint_when_due(entry.seq)
         return entry
     with transaction.atomic():
@@ -153,11 +159,7 @@ def _make_durable() -> None:
 
 
 def _wait_until_durable_after_commit() -> None:
-    """Wait for the WAL flush the append's own commit skipped: now in autocommit mode (the append was
-    its own transaction), else once, right after the caller's transaction commits."""
-    if not connection.in_atomic_block:
-        _make_durable()
-        return
+    """Inside a transaction, arrange to wait (once) for the WAL flush its commit will skip, right after it commits."""
     # One wait per transaction is enough, but only a callback no enclosing savepoint can discard counts.
     open_savepoints = set(connection.savepoint_ids)
     registered = [(hook[0], hook[1]) for hook in connection.run_on_commit]  # (savepoint ids, callback, robust)
