@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from accounts.roles import Role
 from audit.access import is_admin
 from config.errors import Conflict, NotFound
+from config.prepared import prepared_cursor
 from licensing.codes import LicensingCode
 from licensing.documents import jwk, parse, parse_time
 from licensing.models import (
@@ -369,7 +370,7 @@ def _terms(aggregated: Any) -> list[AdaptationTerm]:
 def gate_facts(*, license_id: uuid.UUID, work_file_sha256: str, studio_id: str) -> GateFacts | None:
     facts_sql, _ = _gate_sql(connection.vendor)
     params = [RightKind.ADAPT.value, _uuid_param(studio_id), work_file_sha256, _uuid_param(license_id)]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(facts_sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -397,6 +398,23 @@ def gate_facts(*, license_id: uuid.UUID, work_file_sha256: str, studio_id: str) 
         owner_key_certificate=row[19] or "",
         owner_key_certificate_signature=row[20] or "",
     )
+
+
+@lru_cache(maxsize=4)
+def _lock_sql(vendor: str) -> str:
+    # SQLite has no row locks: its transactions take the whole database's write lock instead.
+    lock = " FOR UPDATE" if vendor == "postgresql" else ""
+    return f"SELECT 1 FROM {License._meta.db_table} WHERE id = %s{lock}"
+
+
+def gate_license_lock(*, license_id: uuid.UUID) -> bool:
+    """Lock the licence row for the rest of the caller's transaction; False if there is no such licence.
+
+    Its own statement, before `gate_facts`: that read then takes its snapshot after the lock is held,
+    so whatever committed before it (a revocation, a freeze, another render's use) is seen."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_lock_sql(connection.vendor), [_uuid_param(license_id)])
+        return cursor.fetchone() is not None
 
 
 def _adaptation_terms(*, work_id: str, studio_id: str) -> list[AdaptationTerm]:
