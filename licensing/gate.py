@@ -4,6 +4,7 @@ with the atomic reservation of one use, and its release (license_release_use) wh
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from typing import Any
@@ -74,14 +75,13 @@ _LIKENESS_REFUSALS = {
 }
 
 
-def _trust_check(facts: GateFacts) -> RefusalReason | TrustedOwnerKey:
+def _trust_check(facts: GateFacts, pinned: Mapping[str, bytes]) -> RefusalReason | TrustedOwnerKey:
     """The licence's state and keys as the signed records say, whatever the columns say.
 
     A signed revocation of this version is final; the owner key must carry the platform's
     certification (that it belongs to the likeness's owner is checked with the document, below);
     the countersigning key must be pinned. Passed: the trusted owner key.
     """
-    pinned = pinned_platform_keys()
     if facts.revocation and revocation_on_record(
         license_id=facts.license_id,
         version=facts.version,
@@ -109,10 +109,10 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
     """Everything but the quota. Order matters only for which reason is reported first."""
     if (refusal := _STATUS_REFUSALS.get(LicenseStatus(facts.status))) is not None:
         return refusal, None, None
-    owner = _trust_check(facts)
+    pinned = pinned_platform_keys()
+    owner = _trust_check(facts, pinned)
     if isinstance(owner, RefusalReason):
         return owner, None, None
-    pinned = pinned_platform_keys()
     verified = verify_signed(
         SignedLicense(
             license_id=facts.license_id,
