@@ -32,6 +32,12 @@ def _prepared_cursor_class() -> Any:
             def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **kwargs: Any) -> Any:
                 return super().execute(query, params, prepare=True, **kwargs)
 
+            def _send_query_prepared(self, name: bytes, pgq: Any, **kwargs: Any) -> None:
+                # psycopg remembers the query it sent only when it was not prepared; Django's query
+                # log (connection.queries, CaptureQueriesContext) reads it back from there.
+                self._query = pgq
+                super()._send_query_prepared(name, pgq, **kwargs)
+
         _cursor_class = PreparedCursor
     return _cursor_class
 

@@ -140,7 +140,7 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
         return RefusalReason.DOCUMENT_MISMATCH, None, None
     # A certified key signs only for the owner it was certified to: another owner's key is not theirs;
     # a representative's key signs only for the representative the signed mandate names.
-    if not _key_is_the_signers(document, certified_owner_id=owner.owner_id, likeness_owner_id=facts.likeness_owner_id):
+    if not _key_is_the_signers(document, certified_owner_id=owner.owner_id, facts=facts):
         return RefusalReason.KEY_NOT_CERTIFIED, None, None
     # The licensee is checked before the likeness's state: a studio that is no party to the licence
     # must not learn that the likeness is frozen for review or erased (found by the permission matrix).
@@ -162,14 +162,19 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
     return None, verified, facts.work_id
 
 
-def _key_is_the_signers(document: dict[str, Any], *, certified_owner_id: str, likeness_owner_id: str) -> bool:
+def _key_is_the_signers(document: dict[str, Any], *, certified_owner_id: str, facts: GateFacts) -> bool:
     signer = document.get("signer")
     if signer is None:
-        return certified_owner_id == likeness_owner_id
+        return certified_owner_id == facts.likeness_owner_id
     try:
         user_id = str(signer["representative"]["user_id"])
     except (KeyError, TypeError):
         return False
+    # The gate read the key row's owner and that owner's user: the answer, when the certificate names
+    # that owner and the user is the representative. Anything else is asked of the owner the
+    # certificate names (the representative's key certified to the representative's own owner record).
+    if certified_owner_id == facts.owner_key_owner_id and user_id == facts.owner_key_owner_user_id:
+        return True
     return LikenessOwner.objects.filter(pk=certified_owner_id, user_id=user_id).exists()
 
 
