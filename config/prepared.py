@@ -28,7 +28,9 @@ def _prepared_cursor_class() -> Any:
     if _cursor_class is None:
         from django.db.backends.postgresql.base import ServerBindingCursor
 
-        class PreparedCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
+        base: Any = ServerBindingCursor  # psycopg's Cursor with Django's additions, server-side binding
+
+        class PreparedCursor(base):  # type: ignore[misc]
             def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **kwargs: Any) -> Any:
                 return super().execute(query, params, prepare=True, **kwargs)
 
@@ -55,5 +57,5 @@ def prepared_cursor(connection: BaseDatabaseWrapper = default_connection) -> Cur
     if raw.prepare_threshold is None:
         raw.prepare_threshold = _ONLY_WHEN_ASKED
     with connection.wrap_database_errors:
-        cursor: CursorWrapper = connection._prepare_cursor(_prepared_cursor_class()(raw))
+        cursor: CursorWrapper = connection._prepare_cursor(_prepared_cursor_class()(raw))  # type: ignore[attr-defined]
     return cursor
