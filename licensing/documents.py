@@ -20,6 +20,7 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import rfc8785
@@ -108,10 +109,16 @@ def sign(key: Ed25519PrivateKey, data: bytes) -> str:
     return b64url(key.sign(data))
 
 
+@lru_cache(maxsize=256)
+def _loaded_public(raw: bytes) -> Ed25519PublicKey:
+    # A loaded key is immutable: load each (of the few keys in use) once, not on every verification.
+    return load_public(raw)
+
+
 def verify(public_key: bytes, signature: str, data: bytes) -> bool:
     try:
         raw = b64url_decode(signature)
-        load_public(public_key).verify(raw, data)
+        _loaded_public(bytes(public_key)).verify(raw, data)
     except (InvalidSignature, ValueError):
         return False
     return True

@@ -4,17 +4,19 @@ with the atomic reservation of one use, and its release (license_release_use) wh
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.actors import Actor
 from audit.actions import AuditAction
 from audit.services import AuditTarget, audit_record
 from config import clock
 from config.errors import Conflict, NotFound
+from config.prepared import prepared_cursor
 from licensing.codes import LicensingCode
 from licensing.license_states import license_transition
 from licensing.lifecycle import license_event
@@ -31,6 +33,7 @@ from licensing.selectors import (
     GateFacts,
     adaptation_in_force,
     gate_facts,
+    gate_license_lock,
 )
 from licensing.trust import TrustedOwnerKey, owner_key_trust, pinned_platform_keys, revocation_on_record
 from licensing.verification import SignedLicense, VerifiedDocument, verify_signed
@@ -72,14 +75,13 @@ _LIKENESS_REFUSALS = {
 }
 
 
-def _trust_check(facts: GateFacts) -> RefusalReason | TrustedOwnerKey:
+def _trust_check(facts: GateFacts, pinned: Mapping[str, bytes]) -> RefusalReason | TrustedOwnerKey:
     """The licence's state and keys as the signed records say, whatever the columns say.
 
     A signed revocation of this version is final; the owner key must carry the platform's
     certification (that it belongs to the likeness's owner is checked with the document, below);
     the countersigning key must be pinned. Passed: the trusted owner key.
     """
-    pinned = pinned_platform_keys()
     if facts.revocation and revocation_on_record(
         license_id=facts.license_id,
         version=facts.version,
@@ -107,10 +109,10 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
     """Everything but the quota. Order matters only for which reason is reported first."""
     if (refusal := _STATUS_REFUSALS.get(LicenseStatus(facts.status))) is not None:
         return refusal, None, None
-    owner = _trust_check(facts)
+    pinned = pinned_platform_keys()
+    owner = _trust_check(facts, pinned)
     if isinstance(owner, RefusalReason):
         return owner, None, None
-    pinned = pinned_platform_keys()
     verified = verify_signed(
         SignedLicense(
             license_id=facts.license_id,
@@ -138,7 +140,7 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
         return RefusalReason.DOCUMENT_MISMATCH, None, None
     # A certified key signs only for the owner it was certified to: another owner's key is not theirs;
     # a representative's key signs only for the representative the signed mandate names.
-    if not _key_is_the_signers(document, certified_owner_id=owner.owner_id, likeness_owner_id=facts.likeness_owner_id):
+    if not _key_is_the_signers(document, certified_owner_id=owner.owner_id, facts=facts):
         return RefusalReason.KEY_NOT_CERTIFIED, None, None
     # The licensee is checked before the likeness's state: a studio that is no party to the licence
     # must not learn that the likeness is frozen for review or erased (found by the permission matrix).
@@ -160,14 +162,19 @@ def _evaluate(  # noqa: PLR0911 - one guard per gate rule, in the order reasons 
     return None, verified, facts.work_id
 
 
-def _key_is_the_signers(document: dict[str, Any], *, certified_owner_id: str, likeness_owner_id: str) -> bool:
+def _key_is_the_signers(document: dict[str, Any], *, certified_owner_id: str, facts: GateFacts) -> bool:
     signer = document.get("signer")
     if signer is None:
-        return certified_owner_id == likeness_owner_id
+        return certified_owner_id == facts.likeness_owner_id
     try:
         user_id = str(signer["representative"]["user_id"])
     except (KeyError, TypeError):
         return False
+    # The gate read the key row's owner and that owner's user: the answer, when the certificate names
+    # that owner and the user is the representative. Anything else is asked of the owner the
+    # certificate names (the representative's key certified to the representative's own owner record).
+    if certified_owner_id == facts.owner_key_owner_id and user_id == facts.owner_key_owner_user_id:
+        return True
     return LikenessOwner.objects.filter(pk=certified_owner_id, user_id=user_id).exists()
 
 
@@ -229,7 +236,7 @@ class _GateCheck:
 def _authorize(check: _GateCheck, *, reserve: bool, actor: Actor) -> Authorization:
     """One check; with `reserve`, inside the caller's transaction, also take a use."""
     refused = partial(Authorization.refuse, str(check.license_id))
-    if reserve and not License.objects.select_for_update().filter(pk=check.license_id).exists():
+    if reserve and not gate_license_lock(license_id=check.license_id):
         return refused(RefusalReason.LICENSE_NOT_FOUND)
     facts = gate_facts(license_id=check.license_id, work_file_sha256=check.sha256, studio_id=check.studio_id)
     if facts is None:
@@ -271,7 +278,7 @@ def _reserve_locked(facts: GateFacts, *, verified: VerifiedDocument, check: _Gat
             actor=actor,
         )
     else:
-        License.objects.filter(pk=check.license_id).update(renders_used=used)
+        _take_use(check.license_id, used)
     target = AuditTarget("licensing.license", facts.license_id)
     audit_record(
         actor=actor,
@@ -283,6 +290,17 @@ def _reserve_locked(facts: GateFacts, *, verified: VerifiedDocument, check: _Gat
     if exhausted:
         license_event(license=license, event="license.exhausted", data={"renders": limit})
     return used
+
+
+def _take_use(license_id: uuid.UUID, used: int) -> None:
+    """Count a use on the locked row: one prepared UPDATE (the ORM's costs more than the write)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_take_use_sql(), [used, License._meta.pk.get_db_prep_value(license_id, connection)])
+
+
+@lru_cache(maxsize=1)
+def _take_use_sql() -> str:
+    return f"UPDATE {License._meta.db_table} SET renders_used = %s WHERE id = %s"
 
 
 def license_release_use(*, license_id: uuid.UUID | str, actor: Actor = None) -> License:

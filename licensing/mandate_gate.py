@@ -3,9 +3,10 @@ names (by id and document hash) covered approving it when it was signed, and the
 where the mandate required it. Ending the mandate later does not undo what it validly covered.
 
 The gate runs this on every check of such a licence, so the verdict is cached like the licence's
-own signatures (licensing/verification.py): one indexed query reads everything the verdict depends
-on (the mandate's bytes and signature, when it ended, the owner's co-signature), and the key is all
-of it plus the licence document's hash. Change any of them and the verdict is worked out afresh.
+own signatures (licensing/verification.py): one prepared, indexed query reads everything the verdict
+depends on (the mandate's bytes and signature, when it ended, the owner's co-signature), the key is
+all of it plus the licence document's hash, and a verdict is worked out from exactly those stored
+values. Change any of them and it is worked out afresh.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import hashlib
 import threading
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
 
+from config.prepared import prepared_cursor
 from licensing.mandate_documents import check_signed_under_mandate
 from licensing.mandate_models import Mandate, MandateApproval
 from licensing.refusals import RefusalReason
@@ -26,6 +30,17 @@ from licensing.trust import pinned_platform_keys, trusted_owner_key
 CACHE_SIZE = 4096
 _cache: OrderedDict[tuple[str, ...], bool] = OrderedDict()
 _lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class StoredMandate:
+    """What the verdict depends on, as stored: the mandate's bytes and signature, when it ended, and
+    the owner's co-signature of this licence if she gave it."""
+
+    document: str
+    signature: str
+    revoked_at: datetime | None
+    owner_cosignature: str
 
 
 def mandate_named(value: Any) -> Mandate | None:
@@ -44,13 +59,12 @@ def _public_key(kid: str) -> bytes | None:
     return pinned_platform_keys().get(kid)
 
 
-def _facts(mandate_id: uuid.UUID, license_id: str) -> tuple[str, ...] | None:
-    """(document sha256, signature, revoked_at, co-signature) as stored, in one query; None if no
-    such mandate."""
+def _stored(mandate_id: uuid.UUID, license_id: str) -> StoredMandate | None:
+    """The mandate and the licence's owner co-signature as stored, in one query; None if no such mandate."""
     mandates, approvals = Mandate._meta.db_table, MandateApproval._meta.db_table
     pk = Mandate._meta.pk
     assert pk is not None
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT m.document, m.signature, m.revoked_at, a.owner_cosignature FROM {mandates} m "
             f"LEFT JOIN {approvals} a ON a.license_id = %s AND a.cosigned_at IS NOT NULL WHERE m.id = %s",
@@ -59,21 +73,25 @@ def _facts(mandate_id: uuid.UUID, license_id: str) -> tuple[str, ...] | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return (hashlib.sha256(row[0].encode()).hexdigest(), row[1], str(row[2]), row[3] or "")
+    return StoredMandate(document=row[0], signature=row[1], revoked_at=_aware(row[2]), owner_cosignature=row[3] or "")
 
 
-def _verdict(*, document: dict[str, Any], document_text: str, license_id: str, mandate_id: uuid.UUID) -> bool:
-    mandate = Mandate.objects.filter(pk=mandate_id).first()
-    if mandate is None:
-        return False
-    approval = MandateApproval.objects.filter(license_id=license_id, cosigned_at__isnull=False).first()
+def _aware(value: Any) -> datetime | None:
+    """A stored moment as the ORM reads it: PostgreSQL answers aware; SQLite naive (or text), in UTC."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _verdict(*, document: dict[str, Any], document_text: str, stored: StoredMandate) -> bool:
     problems = check_signed_under_mandate(
         license_document=document,
-        mandate_text=mandate.document,
-        mandate_signature=mandate.signature,
-        revoked_at=mandate.revoked_at,
+        mandate_text=stored.document,
+        mandate_signature=stored.signature,
+        revoked_at=stored.revoked_at,
         key=_public_key,
-        cosignature=None if approval is None else approval.owner_cosignature,
+        cosignature=stored.owner_cosignature or None,
         license_bytes=document_text.encode(),
     )
     return not problems
@@ -86,18 +104,24 @@ def mandate_gate_refusal(*, document: dict[str, Any], document_text: str, licens
         return None
     try:
         mandate_id = uuid.UUID(str(signer["mandate_id"]))
-        facts = _facts(mandate_id, license_id)
-        if facts is None:
+        stored = _stored(mandate_id, license_id)
+        if stored is None:
             return RefusalReason.MANDATE_NOT_COVERING
-        key = (license_id, hashlib.sha256(document_text.encode()).hexdigest(), str(mandate_id), *facts)
+        key = (
+            license_id,
+            hashlib.sha256(document_text.encode()).hexdigest(),
+            str(mandate_id),
+            hashlib.sha256(stored.document.encode()).hexdigest(),
+            stored.signature,
+            "" if stored.revoked_at is None else stored.revoked_at.isoformat(),
+            stored.owner_cosignature,
+        )
         with _lock:
             covered = _cache.get(key)
             if covered is not None:
                 _cache.move_to_end(key)
         if covered is None:
-            covered = _verdict(
-                document=document, document_text=document_text, license_id=license_id, mandate_id=mandate_id
-            )
+            covered = _verdict(document=document, document_text=document_text, stored=stored)
             with _lock:
                 _cache[key] = covered
                 while len(_cache) > CACHE_SIZE:

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from accounts.roles import Role
 from audit.access import is_admin
 from config.errors import Conflict, NotFound
+from config.prepared import prepared_cursor
 from licensing.codes import LicensingCode
 from licensing.documents import jwk, parse, parse_time
 from licensing.models import (
@@ -304,6 +305,10 @@ class GateFacts:
     owner_public_key: bytes | None = None
     owner_key_certificate: str = ""
     owner_key_certificate_signature: str = ""
+    # For a licence a representative signed: the owner key row's owner and that owner's user (the
+    # gate still asks which owner the certificate names).
+    owner_key_owner_id: str | None = None
+    owner_key_owner_user_id: str | None = None
 
 
 _AGGREGATE = {
@@ -330,14 +335,17 @@ def _gate_sql(vendor: str) -> tuple[str, str]:
         raise NotImplementedError(f"the licence gate has no query for {vendor}")
     license, likeness = License._meta.db_table, Likeness._meta.db_table
     file, work, key = WorkFile._meta.db_table, Work._meta.db_table, OwnerKey._meta.db_table
+    owner = LikenessOwner._meta.db_table
     aggregate = _AGGREGATE[vendor]
     facts = (
         f"SELECT l.id, l.version, l.status, l.document, l.owner_key_id, l.owner_signature, l.platform_key_id,"
         f" l.platform_signature, l.likeness_id, l.licensee_id, l.renders_used, k.status, f.work_id, w.holder_id,"
         f" (SELECT {aggregate} FROM ({_adaptation_sql('f.work_id')}) t),"
-        f" l.revocation, l.revocation_signature, k.owner_id, ok.public_key, ok.certificate, ok.certificate_signature"
+        f" l.revocation, l.revocation_signature, k.owner_id, ok.public_key, ok.certificate, ok.certificate_signature,"
+        f" ok.owner_id, ko.user_id"
         f" FROM {license} l JOIN {likeness} k ON k.id = l.likeness_id"
         f" LEFT JOIN {key} ok ON ok.kid = l.owner_key_id"
+        f" LEFT JOIN {owner} ko ON ko.id = ok.owner_id"
         f" LEFT JOIN {file} f ON f.sha256 = %s LEFT JOIN {work} w ON w.id = f.work_id"
         f" WHERE l.id = %s"
     )
@@ -369,7 +377,7 @@ def _terms(aggregated: Any) -> list[AdaptationTerm]:
 def gate_facts(*, license_id: uuid.UUID, work_file_sha256: str, studio_id: str) -> GateFacts | None:
     facts_sql, _ = _gate_sql(connection.vendor)
     params = [RightKind.ADAPT.value, _uuid_param(studio_id), work_file_sha256, _uuid_param(license_id)]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(facts_sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -396,7 +404,26 @@ def gate_facts(*, license_id: uuid.UUID, work_file_sha256: str, studio_id: str) 
         owner_public_key=None if row[18] is None else bytes(row[18]),
         owner_key_certificate=row[19] or "",
         owner_key_certificate_signature=row[20] or "",
+        owner_key_owner_id=None if row[21] is None else str(row[21]),
+        owner_key_owner_user_id=None if row[22] is None else str(row[22]),
     )
+
+
+@lru_cache(maxsize=4)
+def _lock_sql(vendor: str) -> str:
+    # SQLite has no row locks: its transactions take the whole database's write lock instead.
+    lock = " FOR UPDATE" if vendor == "postgresql" else ""
+    return f"SELECT 1 FROM {License._meta.db_table} WHERE id = %s{lock}"
+
+
+def gate_license_lock(*, license_id: uuid.UUID) -> bool:
+    """Lock the licence row for the rest of the caller's transaction; False if there is no such licence.
+
+    Its own statement, before `gate_facts`: that read then takes its snapshot after the lock is held,
+    so whatever committed before it (a revocation, a freeze, another render's use) is seen."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_lock_sql(connection.vendor), [_uuid_param(license_id)])
+        return cursor.fetchone() is not None
 
 
 def _adaptation_terms(*, work_id: str, studio_id: str) -> list[AdaptationTerm]:

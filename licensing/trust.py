@@ -202,14 +202,27 @@ def revocation_on_record(
     """Whether `revocation` is a revocation of this licence version, signed by a pinned key."""
     if not revocation or not signature:
         return False
+    signer = platform_keys.get(_revocation_signer_kid(revocation))
+    return signer is not None and _revocation_verdict(license_id, version, revocation, signature, signer)
+
+
+@lru_cache(maxsize=4096)
+def _revocation_signer_kid(revocation: str) -> str:
+    try:
+        return str(parse(revocation).get("platform_key_id", ""))
+    except ValueError:
+        return ""
+
+
+@lru_cache(maxsize=4096)
+def _revocation_verdict(license_id: str, version: int, revocation: str, signature: str, signer: bytes) -> bool:
+    # Pure in its arguments, like _certified_owner: whether the signer is pinned is asked afresh by the caller.
     try:
         record = parse(revocation)
     except ValueError:
         return False
-    signer = platform_keys.get(str(record.get("platform_key_id", "")))
     return (
-        signer is not None
-        and record.get("type") == REVOCATION_TYPE
+        record.get("type") == REVOCATION_TYPE
         and record.get("license_id") == license_id
         and record.get("version") == version
         and verify(signer, signature, revocation.encode())
