@@ -174,7 +174,7 @@ def invitation_new(request: HttpRequest, likeness_id: uuid.UUID) -> HttpResponse
     if made is None:
         return redirect("web:likeness", likeness_id=likeness_id)
     link = request.build_absolute_uri(reverse("web:invitation", args=[made[1]]))
-    return _likeness_page(request, likeness_id, new_invitation_link=link)
+    return _likeness_page(request, likeness_id, new_invitation_link=link, new_invitation_code=made[1])
 
 
 @page
