@@ -75,6 +75,17 @@ MESSAGES: dict[str, Message] = {
         _("Your render was refused"),
         _("The render under the licence on “%(likeness)s” was refused (%(reason)s)."),
     ),
+    "likeness.approved": Message(
+        _("Your enrolment was approved"),
+        _("The platform reviewed the enrolment of “%(likeness)s” and approved it: your likeness is enrolled."),
+    ),
+    "likeness.rejected": Message(
+        _("Your enrolment was rejected"),
+        _(
+            "The platform reviewed the enrolment of “%(likeness)s” and rejected it, because the face belongs "
+            "to another enrolled likeness. Your photos and face data were erased."
+        ),
+    ),
     "render.revoked": Message(
         _("Your render was stopped"),
         _("The licence on “%(likeness)s” fell while your render ran (%(reason)s); its output was discarded."),
