@@ -736,6 +736,13 @@ ZH = {
     "Choose at least one of your likenesses.": "请至少选择您的一个肖像。",
     "Choose the person who will act for you.": "请选择代表您行事的人。",
     "The representative who signed this licence had no mandate covering it at the time, so it cannot be used.": "签署此许可的代理人当时没有涵盖它的授权，因此该许可不能使用。",
+    "Made with the key you registered as your own, over the document exactly as downloaded.": "须使用您登记为本人所有的密钥，对所下载的文件原样签署。",
+    "Your enrolment was approved": "您的登记已获批准",
+    "Your enrolment was rejected": "您的登记被拒绝",
+    "The platform reviewed the enrolment of “%(likeness)s” and approved it: your likeness is enrolled.": "平台已审核并批准“%(likeness)s”的登记：您的肖像已登记。",
+    "The platform reviewed the enrolment of “%(likeness)s” and rejected it, because the face belongs to another enrolled likeness. Your photos and face data were erased.": "平台已审核并拒绝“%(likeness)s”的登记，因为该面孔属于另一个已登记的肖像。您的照片和面部数据已被删除。",
+    "Or give them its code, to paste on the request form:": "或把它的代码告诉对方，以便粘贴到申请表中：",
+    "Review and sign": "审阅并签署",
 }
 
 ZH_PLURAL = {
