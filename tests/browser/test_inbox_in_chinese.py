@@ -102,3 +102,10 @@ def test_the_unread_count_the_inbox_and_the_fee_in_her_language(
     assert likeness in page.locator("#fee-rows").inner_text()
     assert_reads_in_language(page, reader)
     shoot(page, shot, "4-the-fee-it-accrued")
+
+    # A month mistyped is explained in her language, and the filter is still there to correct it.
+    page.locator("#fee-month").fill("2026-13")
+    page.get_by_role("button", name=t("Show")).click()
+    assert page.get_by_role("alert").inner_text() == t("Choose a month such as 2026-11.")
+    assert page.locator("#fee-filter").is_visible()
+    assert_reads_in_language(page, reader)

@@ -92,7 +92,7 @@ def likeness_enrol_photos(request: HttpRequest, likeness_id: uuid.UUID) -> HttpR
     try:
         likeness_check_enrollable(likeness)
     except DomainError as exc:
-        messages.error(request, f"{exc.message} ({exc.code})")
+        messages.error(request, refusal_sentence(exc))
         return redirect("web:likeness", likeness_id=likeness_id)
     form = EnrolForm(request.POST, request.FILES)
     if not form.is_valid():

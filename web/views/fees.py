@@ -9,6 +9,7 @@ from django.shortcuts import render
 from config.errors import Invalid
 from render.fees import format_minor, render_fee_totals, render_fees_csv, render_fees_filtered
 from web.pages import page
+from web.refusals import refusal_sentence
 
 
 def _filters(request: HttpRequest) -> tuple[str, str]:
@@ -24,7 +25,7 @@ def fee_ledger(request: HttpRequest) -> HttpResponse:
         rows = list(fees[:500])
         totals = render_fee_totals(fees)
     except Invalid as exc:
-        error, rows, totals = exc.message, [], []
+        error, rows, totals = refusal_sentence(exc), [], []
     for fee in rows:
         fee.amount = format_minor(fee.amount_minor, fee.currency)  # type: ignore[attr-defined]
     context = {"fees": rows, "totals": totals, "license_id": license_id, "month": month, "error": error}
@@ -37,7 +38,7 @@ def fee_ledger_csv(request: HttpRequest) -> HttpResponse:
     try:
         body = render_fees_csv(render_fees_filtered(request.user, license_id=license_id, month=month))
     except Invalid as exc:
-        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(refusal_sentence(exc), status=400, content_type="text/plain; charset=utf-8")
     name = "-".join(part for part in ("fees", license_id[:8], month) if part)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
