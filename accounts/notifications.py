@@ -188,6 +188,16 @@ def notifications_unread_count(user: Any) -> int:
     return notifications_of(user).filter(read_at__isnull=True).count()
 
 
+def notification_open(*, user: Any, notification_id: Any) -> str:
+    """Opening one of the user's notifications reads it: marked read, and where it leads returned
+    (empty when it leads nowhere)."""
+    notification = notifications_of(user).filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound("no such notification")
+    notifications_mark_read(user=user, notification_id=notification.pk)
+    return notification.link
+
+
 def notifications_mark_read(*, user: Any, notification_id: Any = None) -> int:
     """Mark one of the user's notifications read (or all of them when no id is given)."""
     unread = notifications_of(user).filter(read_at__isnull=True)

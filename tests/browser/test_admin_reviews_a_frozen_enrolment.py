@@ -95,5 +95,6 @@ def test_an_admin_decides_a_frozen_enrolment_and_the_owner_reads_the_outcome(
     )
     assert page.locator("#review-outcome").inner_text() == t(said)
     assert page.locator("#frozen-explained").count() == 0
+    assert page.locator("#unread-count").count() == 0  # opening the message read it
     assert_reads_in_language(page, reader)
     shoot(page, shot, "5-owner-reads-the-outcome")
