@@ -77,6 +77,7 @@ def test_an_actor_approves_a_request_follows_its_render_and_later_revokes_it(
     page.goto(f"/licences/{request.pk}/")
     renders = page.locator(".renders .render")
     assert renders.count() == 1 and story.studio.organisation.name in renders.inner_text()
+    assert f"({t('Image')}, " in renders.inner_text()  # the kind of output in her words, not the code
     assert_reads_in_language(page, reader)
     shoot(page, shot, "3-approved-and-used")
 

@@ -76,3 +76,14 @@ def licence_live_status(licence: Any) -> str:
     from licensing.selectors import license_effective_status
 
     return str(license_effective_status(licence, at=clock.now()).status)
+
+
+@register.filter
+def media_type_label(code: str) -> str:
+    """A media type code (image, video) in the reader's language (the code itself stays in the API)."""
+    from licensing.models import MediaType
+
+    try:
+        return str(MediaType(code).label)
+    except ValueError:
+        return code
