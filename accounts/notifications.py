@@ -82,6 +82,17 @@ MESSAGES: dict[str, Message] = {
         _("Your render was refused"),
         _("The render under the licence on “%(likeness)s” was refused (%(reason)s)."),
     ),
+    "likeness.approved": Message(
+        _("Your enrolment was approved"),
+        _("The platform reviewed the enrolment of “%(likeness)s” and approved it: your likeness is enrolled."),
+    ),
+    "likeness.rejected": Message(
+        _("Your enrolment was rejected"),
+        _(
+            "The platform reviewed the enrolment of “%(likeness)s” and rejected it, because the face belongs "
+            "to another enrolled likeness. Your photos and face data were erased."
+        ),
+    ),
     "render.revoked": Message(
         _("Your render was stopped"),
         _("The licence on “%(likeness)s” fell while your render ran (%(reason)s); its output was discarded."),
@@ -206,6 +217,16 @@ def notifications_unread_count(user: Any) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return notifications_of(user).filter(read_at__isnull=True).count()
+
+
+def notification_open(*, user: Any, notification_id: Any) -> str:
+    """Opening one of the user's notifications reads it: marked read, and where it leads returned
+    (empty when it leads nowhere)."""
+    notification = notifications_of(user).filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound("no such notification")
+    notifications_mark_read(user=user, notification_id=notification.pk)
+    return notification.link
 
 
 def notifications_mark_read(*, user: Any, notification_id: Any = None) -> int:

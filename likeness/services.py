@@ -20,8 +20,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.urls import reverse
 
 from accounts.actors import Actor
+from accounts.notifications import notify
 from audit.access import is_admin
 from audit.actions import AuditAction
 from audit.services import audit_record
@@ -305,8 +307,16 @@ def likeness_review(*, likeness: Likeness, approve: bool, actor: Actor) -> Liken
 
 
 def likeness_review_decided(*, likeness: Likeness, approved: bool) -> None:
-    """Runs once a review decision is committed: the place to tell the owner beyond her likeness
-    page (which reads the `likeness.reviewed` audit entry). In-app notifications hook in here."""
+    """Runs once a review decision is committed: the owner reads the outcome on her likeness page
+    (from the `likeness.reviewed` audit entry) and hears of it in her inbox and by e-mail."""
+    kind = "likeness.approved" if approved else "likeness.rejected"
+    notify(
+        user=likeness.owner.user,
+        kind=kind,
+        event_key=f"{kind}:{likeness.pk}",
+        params={"likeness": likeness.display_name},
+        link=reverse("web:likeness", args=[likeness.pk]),
+    )
 
 
 def likeness_erase(*, likeness: Likeness, actor: Actor, reason: str = "owner_request") -> Likeness:

@@ -1,6 +1,6 @@
 """A frozen enrolment says what happened and what comes next; an admin reviews frozen enrolments on
 a staff page (approve as the same person, or reject); the owner reads the outcome on her likeness
-page, and the decision is audited.
+page and in her inbox, and the decision is audited.
 
 Personas: Ada enrolled first; Twin enrols the same face again; an admin reviews; an outsider and
 Twin herself cannot.
@@ -12,9 +12,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
 
+from accounts.notifications import notification_text, notifications_of
 from audit.models import AuditEntry
 from likeness.models import Likeness, LikenessStatus
-from likeness.services import likeness_enrol
+from likeness.services import likeness_enrol, likeness_review
 from tests.factories import astronaut_photos, make_actor, make_admin, make_enrolled_actor, make_persona
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +65,22 @@ def test_a_frozen_enrolment_is_explained_reviewed_by_an_admin_and_its_outcome_sh
     assert (
         "reviewed your enrolment and rejected it" in client.get(f"/likenesses/{impostor.likeness.pk}/").content.decode()
     )
+
+
+def test_the_owner_hears_of_the_decision_in_her_inbox(django_capture_on_commit_callbacks):
+    make_enrolled_actor("ada")
+    twin, impostor = make_actor("twin"), make_actor("impostor")
+    photo = astronaut_photos()[0]
+    for person in (twin, impostor):
+        likeness_enrol(likeness=person.likeness, photos=[photo], actor=person.user)
+    admin = make_admin()
+    with django_capture_on_commit_callbacks(execute=True):
+        likeness_review(likeness=Likeness.objects.get(pk=twin.likeness.pk), approve=True, actor=admin.user)
+        likeness_review(likeness=Likeness.objects.get(pk=impostor.likeness.pk), approve=False, actor=admin.user)
+
+    (approved,) = notifications_of(twin.user)
+    assert approved.kind == "likeness.approved" and approved.link == f"/likenesses/{twin.likeness.pk}/"
+    assert "approved it: your likeness is enrolled" in notification_text(approved)
+    (rejected,) = notifications_of(impostor.user)
+    assert rejected.kind == "likeness.rejected"
+    assert "Your photos and face data were erased." in notification_text(rejected)

@@ -148,3 +148,15 @@ def test_the_inbox_counts_unread_messages_and_marks_them_read(clock):
     studio.post("/inbox/read/")
     assert notifications_unread_count(story.studio.user) == 0
     assert 'id="unread-count"' not in studio.get("/inbox/").content.decode()
+
+
+def test_opening_a_message_reads_it_and_follows_its_link(clock):
+    story = make_licensed_story(approve=False)
+    ada = web_client(story.actor.user)
+    (request,) = Notification.objects.filter(recipient=story.actor.user)
+    assert f'href="/inbox/{request.pk}/open/"' in ada.get("/inbox/").content.decode()
+    opened = ada.get(f"/inbox/{request.pk}/open/")
+    assert (opened.status_code, opened["Location"]) == (302, f"/licences/{story.license.pk}/")
+    assert notifications_unread_count(story.actor.user) == 0
+    outsider = web_client(make_persona("outsider").user)
+    assert outsider.get(f"/inbox/{request.pk}/open/").status_code == 404

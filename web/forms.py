@@ -216,6 +216,7 @@ class SignatureForm(forms.Form):
 
     signature = forms.CharField(
         label=_("Your signature (base64url)"),
+        help_text=_("Made with the key you registered as your own, over the document exactly as downloaded."),
         required=False,
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "autocomplete": "off"}),

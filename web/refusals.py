@@ -211,6 +211,8 @@ CODE_FIELDS: dict[str, str] = {
     "photos_disagree": "photos",
     "likeness_not_licensable": "likeness_id",
     "adaptation_right_missing": "works",
+    "signature_required": "signature",
+    "owner_signature_invalid": "signature",
 }
 
 

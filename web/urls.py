@@ -15,6 +15,7 @@ urlpatterns = [
     path("verify/", public.verify, name="verify"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox-read"),
+    path("inbox/<uuid:notification_id>/open/", inbox.inbox_open, name="inbox-open"),
     path("language/", inbox.language, name="language"),
     path("fees/", fees.fee_ledger, name="fees"),
     path("fees.csv", fees.fee_ledger_csv, name="fees-csv"),

@@ -752,6 +752,12 @@ ZH = {
     "The owner's signature": "肖像所有人的签名",
     "The owner's likeness may be used only in %(works)s.": "肖像所有人的肖像仅可用于%(works)s。",
     "The owner may revoke this licence at any time; renders not yet started are then refused.": "肖像所有人可以随时撤销此许可；届时尚未开始的渲染将被拒绝。",
+    "Made with the key you registered as your own, over the document exactly as downloaded.": "须使用您登记为本人所有的密钥，对所下载的文件原样签署。",
+    "Your enrolment was approved": "您的登记已获批准",
+    "Your enrolment was rejected": "您的登记被拒绝",
+    "The platform reviewed the enrolment of “%(likeness)s” and approved it: your likeness is enrolled.": "平台已审核并批准“%(likeness)s”的登记：您的肖像已登记。",
+    "The platform reviewed the enrolment of “%(likeness)s” and rejected it, because the face belongs to another enrolled likeness. Your photos and face data were erased.": "平台已审核并拒绝“%(likeness)s”的登记，因为该面孔属于另一个已登记的肖像。您的照片和面部数据已被删除。",
+    "Or give them its code, to paste on the request form:": "或把它的代码告诉对方，以便粘贴到申请表中：",
 }
 
 ZH_PLURAL = {

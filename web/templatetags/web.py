@@ -108,3 +108,14 @@ def use_name(code: str) -> str:
         return str(Use(code).label)
     except ValueError:
         return code
+
+
+@register.filter
+def media_type_label(code: str) -> str:
+    """A media type code (image, video) in the reader's language (the code itself stays in the API)."""
+    from licensing.models import MediaType
+
+    try:
+        return str(MediaType(code).label)
+    except ValueError:
+        return code

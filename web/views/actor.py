@@ -92,7 +92,7 @@ def likeness_enrol_photos(request: HttpRequest, likeness_id: uuid.UUID) -> HttpR
     try:
         likeness_check_enrollable(likeness)
     except DomainError as exc:
-        messages.error(request, f"{exc.message} ({exc.code})")
+        messages.error(request, refusal_sentence(exc))
         return redirect("web:likeness", likeness_id=likeness_id)
     form = EnrolForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -174,7 +174,7 @@ def invitation_new(request: HttpRequest, likeness_id: uuid.UUID) -> HttpResponse
     if made is None:
         return redirect("web:likeness", likeness_id=likeness_id)
     link = request.build_absolute_uri(reverse("web:invitation", args=[made[1]]))
-    return _likeness_page(request, likeness_id, new_invitation_link=link)
+    return _likeness_page(request, likeness_id, new_invitation_link=link, new_invitation_code=made[1])
 
 
 @page

@@ -90,6 +90,7 @@ def licence_sign(request: HttpRequest, license_id: uuid.UUID) -> HttpResponse:
         request,
         lambda: license_approve(license=license, actor=request.user, signature=signature),
         done=_("You signed the licence. It is active now."),
+        form=form,
     )
     if signed is None:
         return render(request, "web/licence_confirm.html", {**terms, "signature_form": form}, status=400)

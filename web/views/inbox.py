@@ -7,10 +7,12 @@ import uuid
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from accounts.notifications import (
+    notification_open,
     notification_text,
     notifications_mark_read,
     notifications_of,
@@ -42,6 +44,15 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
         notification_id = None
     notifications_mark_read(user=request.user, notification_id=notification_id)
     return redirect("web:inbox")
+
+
+@page
+def inbox_open(request: HttpRequest, notification_id: uuid.UUID) -> HttpResponse:
+    """Follow a message's link; opening it reads it, so the unread count drops as she expects."""
+    link = notification_open(user=request.user, notification_id=notification_id)
+    if not link or not url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
+        return redirect("web:inbox")
+    return redirect(link)
 
 
 @require_POST
