@@ -118,7 +118,7 @@ def test_an_actor_approves_a_request_follows_its_render_and_later_revokes_it(
     report.wait_for()
     assert page.locator("#report-licence-status").inner_text() == t("Revoked")
     with translation.override(reader.language):
-        since = t("since %(since)s") % {"since": date_format(licence.status_changed_at, "DATE_FORMAT")}
+        since = t("revoked on %(since)s") % {"since": date_format(licence.status_changed_at, "DATE_FORMAT")}
     assert page.locator("#report-licence-since").inner_text() == since
     assert REASON not in report.inner_text()
     assert_reads_in_language(page, reader)

@@ -758,6 +758,8 @@ ZH = {
     "The platform reviewed the enrolment of “%(likeness)s” and approved it: your likeness is enrolled.": "平台已审核并批准“%(likeness)s”的登记：您的肖像已登记。",
     "The platform reviewed the enrolment of “%(likeness)s” and rejected it, because the face belongs to another enrolled likeness. Your photos and face data were erased.": "平台已审核并拒绝“%(likeness)s”的登记，因为该面孔属于另一个已登记的肖像。您的照片和面部数据已被删除。",
     "Or give them its code, to paste on the request form:": "或把它的代码告诉对方，以便粘贴到申请表中：",
+    "revoked on %(since)s": "已于 %(since)s 撤销",
+    "expired on %(since)s": "已于 %(since)s 到期",
 }
 
 ZH_PLURAL = {
