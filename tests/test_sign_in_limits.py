@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from accounts.services import user_create
 
@@ -55,6 +56,20 @@ def test_guessing_many_accounts_from_one_address_locks_that_address_only(setting
         assert attempt("/sign-in/", name, "wrong", "203.0.113.9") == 200
     assert attempt("/sign-in/", "ada", PASSWORD, "203.0.113.9") == 429
     assert attempt("/sign-in/", "ada", PASSWORD, "198.51.100.7") == 302
+
+
+def test_a_blocked_sign_in_is_the_sign_in_page_with_a_sentence_in_the_readers_language(settings):
+    settings.LOGIN_FAILURE_RATE = "1/minute"
+    person("ada")
+    attempt("/sign-in/", "ada", "wrong", "203.0.113.8")
+    blocked = Client(REMOTE_ADDR="203.0.113.8", HTTP_ACCEPT_LANGUAGE="zh-hans").post(
+        "/sign-in/", {"username": "ada", "password": PASSWORD}
+    )
+    page = blocked.content.decode()
+    assert blocked.status_code == 429 and int(blocked["Retry-After"]) > 0
+    assert 'id="id_username"' in page and 'lang="zh-hans"' in page, "the form again, not a bare text page"
+    with translation.override("zh-hans"):
+        assert translation.gettext("Too many failed sign-ins; try again later.") in page
 
 
 def test_the_admin_login_has_the_same_limits(settings):

@@ -92,6 +92,15 @@ def test_enrolment_is_rate_limited_per_user(settings):
     browser.force_login(ada.user)
     page = browser.post(f"/likenesses/{ada.likeness.pk}/enrol/", {"photos": [SimpleUploadedFile("a.txt", b"x")]})
     assert page.status_code == 429  # the web page counts against the same limit
+    # ...and answers with her likeness page and the sentence, in her language: never a bare text page.
+    assert (
+        "Too many enrolment attempts" in page.content.decode()
+        and f"/likenesses/{ada.likeness.pk}/" in page.content.decode()
+    )
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese.force_login(ada.user)
+    again = chinese.post(f"/likenesses/{ada.likeness.pk}/enrol/", {"photos": [SimpleUploadedFile("a.txt", b"x")]})
+    assert again.status_code == 429 and "登记尝试次数过多" in again.content.decode()
 
 
 def test_an_upload_the_gate_refused_is_deleted(tmp_path, clock):

@@ -83,10 +83,10 @@ def likeness_enrol_photos(request: HttpRequest, likeness_id: uuid.UUID) -> HttpR
     likeness = likeness_visible_to(request.user, likeness_id)
     # Limited like the API's enrolment (one counter per user), and checked before the photos are read.
     allowed, wait = page_allowed(request, EnrolRateThrottle)
-    if not allowed:
-        response = HttpResponse(
-            _("Too many enrolment attempts; try again in %(seconds)d seconds.") % {"seconds": wait}, status=429
-        )
+    if not allowed:  # her own page again, with the sentence where messages show: never a bare text page
+        messages.error(request, _("Too many enrolment attempts; try again in %(seconds)d seconds.") % {"seconds": wait})
+        response = _likeness_page(request, likeness_id)
+        response.status_code = 429
         response["Retry-After"] = str(wait)
         return response
     try:
