@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -112,4 +113,8 @@ def test_the_web_page_explains_a_file_over_the_budget(settings, client):
     upload = SimpleUploadedFile("big.png", encoded(photo(400, 400), "PNG"))
     response = client.post("/verify/", {"file": upload})
     assert response.status_code == 400
-    assert "400x400" in response.content.decode()
+    assert "The picture has more pixels than this site accepts." in response.content.decode()
+    again = SimpleUploadedFile("big.png", encoded(photo(400, 400), "PNG"))
+    chinese = client.post("/verify/", {"file": again}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    with translation.override("zh-hans"):
+        assert translation.gettext("The picture has more pixels than this site accepts.") in chinese.content.decode()
