@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
@@ -76,6 +77,8 @@ def prepared_cursor(connection: BaseDatabaseWrapper = default_connection) -> Any
     While queries are logged (DEBUG, `CaptureQueriesContext`) or an execute wrapper is installed, it is
     Django's wrapped cursor as usual, so every statement is seen; otherwise one cursor per connection
     is reused. Use it as `with prepared_cursor() as cursor:` then `execute` and `fetchone`."""
+    if connection is default_connection:  # the thread's wrapper itself: the proxy looks it up on every attribute
+        connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":
         return connection.cursor()
     connection.close_if_health_check_failed()

@@ -354,7 +354,9 @@ def _gate_sql(vendor: str) -> tuple[str, str]:
 
 
 def _uuid_param(value: str | uuid.UUID) -> Any:
-    return License._meta.pk.get_db_prep_value(uuid.UUID(str(value)), connection)
+    return License._meta.pk.get_db_prep_value(
+        value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)), connection
+    )
 
 
 def _uuid_text(value: Any) -> str | None:
