@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.db.models import Choices
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -26,15 +27,21 @@ def roles_of(user: Any) -> dict[str, bool]:
     }
 
 
-@register.filter
-def licence_status(code: str) -> str:
-    """A licence status code in the reader's language (the code itself stays in the API)."""
-    from licensing.models import LicenseStatus
-
+def _choice_label(choices: type[Choices], code: str) -> str:
+    """A stored choice code in the reader's language (the code itself stays in the API); an unknown
+    code as it is."""
     try:
-        return str(LicenseStatus(code).label)
+        return str(choices(code).label)
     except ValueError:
         return code
+
+
+@register.filter
+def licence_status(code: str) -> str:
+    """A licence status code ("active") in the reader's words."""
+    from licensing.models import LicenseStatus
+
+    return _choice_label(LicenseStatus, code)
 
 
 @register.filter
@@ -104,10 +111,7 @@ def use_name(code: str) -> str:
     """A use code ("film") as the reader's words ("a feature film" / its translation)."""
     from licensing.scope import Use
 
-    try:
-        return str(Use(code).label)
-    except ValueError:
-        return code
+    return _choice_label(Use, code)
 
 
 @register.filter
@@ -115,7 +119,4 @@ def media_type_label(code: str) -> str:
     """A media type code (image, video) in the reader's language (the code itself stays in the API)."""
     from licensing.models import MediaType
 
-    try:
-        return str(MediaType(code).label)
-    except ValueError:
-        return code
+    return _choice_label(MediaType, code)

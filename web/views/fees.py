@@ -8,12 +8,13 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from config.errors import Invalid
+from config.pagination import PagePagination
 from render.fees import format_minor, render_fee_totals, render_fees_csv_lines, render_fees_filtered
 from web.pages import page
 from web.refusals import refusal_sentence, refused_field
 
-# The API's page size (config.pagination.PagePagination) for the page's rows.
-FEES_PER_PAGE = 50
+# The page shows as many rows as the API's pages hold.
+FEES_PER_PAGE = PagePagination.page_size
 
 
 def _filters(request: HttpRequest) -> tuple[str, str]:
