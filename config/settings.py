@@ -495,7 +495,7 @@ FACE_ENGINE = env_choice("FACE_ENGINE", "dlib", {"dlib", "insightface"})
 FACE_MODEL_DIR = Path(env_str("FACE_MODEL_DIR", str(DATA_DIR / "face-models"))).resolve()
 FACE_MODEL_PINS_FILE = env_optional("FACE_MODEL_PINS_FILE")
 FACE_DET_SIZE = env_int("FACE_DET_SIZE", 640, minimum=32, maximum=4096)
-FACE_SEARCH_INDEX = env_choice("FACE_SEARCH_INDEX", "auto", {"auto", "exact", "bounded", "ivf", "hnsw"})
+FACE_SEARCH_INDEX = env_choice("FACE_SEARCH_INDEX", "auto", {"auto", "exact", "quantised", "bounded", "ivf", "hnsw"})
 # The key-encryption key that wraps every likeness's data key (likeness/crypto.py).
 LIKENESS_KEK = env_optional("LIKENESS_KEK")
 LIKENESS_KEK_FILE = Path(env_str("LIKENESS_KEK_FILE", str(DATA_DIR / "likeness-kek.key")))

@@ -7,21 +7,21 @@ before each search the row count, the highest id and that row's random `search_t
 rows are added incrementally, anything else (an erasure, a rolled-back id reused) rebuilds the
 index. So any number of web and worker processes stay correct without coordination.
 
-The index kind is FACE_SEARCH_INDEX: `exact` (numpy), `bounded` (a lower-bound prefilter with an
-exact float32 re-check: always the exact answer), `ivf` (k-means inverted lists, exact float32
-re-rank, and a proof of exactness when its bounds rule out the lists it did not scan), `hnsw`
-(hnswlib, approximate) or `auto`, which is `bounded`; see likeness/vector_index.py. The impostor and
-duplicate check asks the index for EVERY stored face within the engine's match distance (`within`),
-not for a fixed number of nearest ones, and asks for a PROVEN answer (`prove=True`): `ivf` then
-scans every list its bounds cannot rule out, so no face within that distance can be missed and
-every reported distance is recomputed from the float32 vector (`exact` and `bounded` are exact by
-construction). The price: on high-dimensional faces the bounds rarely rule out a list at the match
-distance (faces of strangers are all about equally far apart), so proving "nobody matches" costs
-about one exact pass, as it does with `bounded`; the fast unproven answer (`prove=False`, recall@1
-1.000 measured by `bench face_search`) has no caller in the product. That is why `auto` stays
-`bounded`: the proven check costs the same, and `bounded` is built in seconds where `ivf`'s k-means
-takes over a minute at 1M, inside the advisory lock the first enrolment of a process holds. With `hnsw` a match
-can be missed (recall@1 0.86 measured at 100k x 512-d); it is kept for comparison only. pgvector is
+The index kind is FACE_SEARCH_INDEX: `exact` (numpy), `quantised` (a proven lower bound from 4-bit
+codes of every vector, then an exact float32 re-check: always the exact answer, proven), `bounded`
+(a lower-bound prefilter over a 64-d sketch, exact re-check), `ivf` (k-means inverted lists, exact
+float32 re-rank, and a proof of exactness when its bounds rule out the lists it did not scan),
+`hnsw` (hnswlib, approximate) or `auto`, which is `quantised`; see likeness/vector_index.py. The
+impostor and duplicate check asks the index for EVERY stored face within the engine's match
+distance (`within`), not for a fixed number of nearest ones, and asks for a PROVEN answer
+(`prove=True`), so no face within that distance can be missed and every reported distance is
+recomputed from the float32 vector. On high-dimensional faces strangers are all about equally far
+apart, so neither the 64-d sketch (`bounded`) nor the inverted lists (`ivf`) can rule anyone out at
+the match distance: their proof costs one exact pass (about 90 ms at 1M x 512-d on 2 cores). The
+4-bit codes bound every distance within about 0.12 of the truth, so `quantised` proves "nobody
+matches" from one pass over an eighth of the bytes (about 14 ms at 1M), and builds in seconds.
+With `hnsw` a match can be missed (recall@1 0.86 measured at 100k x 512-d); it is kept for
+comparison only. pgvector is
 deliberately not used: it would need the embeddings in plaintext in a database column, which the
 at-rest encryption forbids.
 """
@@ -71,7 +71,7 @@ _lock = threading.Lock()
 
 def index_kind() -> str:
     kind: str = settings.FACE_SEARCH_INDEX
-    return "bounded" if kind == "auto" else kind
+    return "quantised" if kind == "auto" else kind
 
 
 def reset_cache() -> None:
