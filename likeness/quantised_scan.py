@@ -3,14 +3,25 @@
 One pass over every stored vector's 4-bit codes (two codes a byte) against the query's 8-bit
 codes, integer products only, and for each vector a float64 LOWER BOUND on its squared distance
 to the query; the proof that it is a lower bound is in vector_index.py ("Why nothing is missed
-(quantised)"). numpy has no kernel for an 8-bit by 4-bit product, so the loop is compiled with
-numba, lazily on the first query of a process (about a second), never at import: most processes
-never search faces. There is no on-disk compile cache: the production containers' root file
-system is read-only.
+(quantised)"). numpy has no kernel for an 8-bit by 4-bit product, so the loops are compiled, lazily
+on the first use in a process (about a second), never at import: most processes never search
+faces. There is no on-disk compile cache: the production containers' root file system is read-only.
 
-The kernel releases the GIL, and the rows are split over a small thread pool, one pool per
-process (recreated after a fork: a pool's threads do not survive one), so a search uses every
-core and concurrent searches from a threaded server neither serialise nor share state.
+The integer products, which are the whole cost, come from one of two compiled loops:
+
+* `avx512-vnni` where the CPU has AVX-512 VNNI: a dozen lines of LLVM IR (compiled with llvmlite,
+  which numba brings) whose inner step is `vpdpbusd`, 64 unsigned nibbles times 64 signed query
+  bytes summed into 16 int32 lanes in one instruction. Measured at 1M x 512-d on this project's
+  2-core machines: 10.9 ms on one core, against 9.8 ms to merely read the 256 MB of codes.
+* `numba` everywhere else: the same sums as a plain loop that LLVM vectorises with `vpmaddwd`
+  (23.5 ms on one core). Both give identical integers (tests/test_quantised_face_search_is_proven.py
+  compares them with numpy's), so the choice changes speed, never an answer.
+
+Rows are padded to a multiple of 64 code bytes (nibble 8, the code 0, against query bytes 0), so
+the VNNI loop needs no remainder. The float step and the quantiser are numba. Every loop releases
+the GIL, and the rows are split over a small thread pool, one pool per process (recreated after a
+fork: a pool's threads do not survive one), so a search uses the cores it may and concurrent
+searches from a threaded server neither serialise nor share state.
 """
 
 from __future__ import annotations
@@ -42,8 +53,10 @@ def workers() -> int:
 
 @dataclass(frozen=True)
 class _Kernels:
-    scan: Callable[..., None]
+    products: Callable[..., None]  # (codes, query_low, query_high, start, stop, totals)
+    bounds: Callable[..., None]
     quantise: Callable[..., None]
+    path: str  # which loop gives the products: "avx512-vnni" or "numba"
 
 
 def _compile() -> _Kernels:
@@ -51,11 +64,22 @@ def _compile() -> _Kernels:
 
     # Compiled kernels take their arrays positionally: numba and the pool hand them on as a tuple.
     @numba.njit(nogil=True, boundscheck=False, cache=False)
-    def lower_bounds(  # noqa: PLR0917
-        codes: Any,
+    def products(codes: Any, query_low: Any, query_high: Any, start: int, stop: int, totals: Any) -> None:  # noqa: PLR0917
+        half = codes.shape[1]
+        low_mask, shift = np.int32(15), np.int32(4)
+        for row in range(start, stop):
+            packed = codes[row]
+            total = np.int32(0)  # at most 15 * 127 * 2 * half: far inside int32 for any face embedding
+            for j in range(half):
+                byte = np.int32(packed[j])
+                total += (byte & low_mask) * np.int32(query_low[j]) + (byte >> shift) * np.int32(query_high[j])
+            totals[row] = total
+
+    # A loop of its own: with the float step in the integer loop LLVM stops vectorising that loop
+    # (measured: 50 ms against 25 ms a core at 1M x 512-d).
+    @numba.njit(nogil=True, boundscheck=False, cache=False)
+    def bounds(  # noqa: PLR0917
         per_row: Any,
-        query_low: Any,
-        query_high: Any,
         query_scale: float,
         query_residual: float,
         query_norm: float,
@@ -66,17 +90,6 @@ def _compile() -> _Kernels:
         totals: Any,
         out: Any,
     ) -> None:
-        # Two loops, not one: with the float step in the same loop LLVM stops vectorising the
-        # integer one (measured: 50 ms against 25 ms a core at 1M x 512-d).
-        half = codes.shape[1]
-        low_mask, shift = np.int32(15), np.int32(4)
-        for row in range(start, stop):
-            packed = codes[row]
-            total = np.int32(0)  # at most 15 * 127 * 2 * half: far inside int32 for any face embedding
-            for j in range(half):
-                byte = np.int32(packed[j])
-                total += (byte & low_mask) * np.int32(query_low[j]) + (byte >> shift) * np.int32(query_high[j])
-            totals[row] = total
         offset = np.int32(8) * np.int32(query_code_sum)  # the stored nibble is c + 8
         for row in range(start, stop):
             product = np.float64(totals[row] - offset)  # sum over i of k_i * c_i, exactly
@@ -127,7 +140,100 @@ def _compile() -> _Kernels:
             exact_row[row, 2] = np.sqrt(best_error)
             exact_row[row, 3] = sq_norm
 
-    return _Kernels(scan=lower_bounds, quantise=quantise_rows)
+    vnni = _vnni_products()
+    if vnni is not None:
+        return _Kernels(products=vnni, bounds=bounds, quantise=quantise_rows, path="avx512-vnni")
+    return _Kernels(products=products, bounds=bounds, quantise=quantise_rows, path="numba")
+
+
+# The VNNI loop, in LLVM IR: for each row, 64 code bytes at a time, the low and the high nibbles
+# (unsigned, 0..15) times the query's bytes for the even and the odd coordinates (signed), four
+# products a lane summed into 16 int32 lanes by vpdpbusd; one horizontal sum a row.
+_VNNI_IR = """
+declare <16 x i32> @llvm.x86.avx512.vpdpbusd.512(<16 x i32>, <16 x i32>, <16 x i32>)
+declare i32 @llvm.vector.reduce.add.v16i32(<16 x i32>)
+
+define void @products(ptr %codes, i64 %width, ptr %low, ptr %high, i64 %start, i64 %stop, ptr %totals) {
+entry:
+  %empty = icmp sge i64 %start, %stop
+  br i1 %empty, label %done, label %row
+row:
+  %r = phi i64 [ %start, %entry ], [ %r.next, %row.end ]
+  %offset = mul i64 %r, %width
+  %row.codes = getelementptr i8, ptr %codes, i64 %offset
+  br label %step
+step:
+  %k = phi i64 [ 0, %row ], [ %k.next, %step ]
+  %acc = phi <16 x i32> [ zeroinitializer, %row ], [ %acc.high, %step ]
+  %at = getelementptr i8, ptr %row.codes, i64 %k
+  %bytes = load <64 x i8>, ptr %at, align 1
+  %nibbles.low = and <64 x i8> %bytes, MASK
+  %nibbles.high = lshr <64 x i8> %bytes, SHIFT
+  %at.low = getelementptr i8, ptr %low, i64 %k
+  %at.high = getelementptr i8, ptr %high, i64 %k
+  %query.low = load <64 x i8>, ptr %at.low, align 1
+  %query.high = load <64 x i8>, ptr %at.high, align 1
+  %a.low = bitcast <64 x i8> %nibbles.low to <16 x i32>
+  %a.high = bitcast <64 x i8> %nibbles.high to <16 x i32>
+  %b.low = bitcast <64 x i8> %query.low to <16 x i32>
+  %b.high = bitcast <64 x i8> %query.high to <16 x i32>
+  %acc.low = call <16 x i32> @llvm.x86.avx512.vpdpbusd.512(<16 x i32> %acc, <16 x i32> %a.low, <16 x i32> %b.low)
+  %acc.high = call <16 x i32> @llvm.x86.avx512.vpdpbusd.512(<16 x i32> %acc.low, <16 x i32> %a.high, <16 x i32> %b.high)
+  %k.next = add i64 %k, 64
+  %more = icmp slt i64 %k.next, %width
+  br i1 %more, label %step, label %row.end
+row.end:
+  %total = call i32 @llvm.vector.reduce.add.v16i32(<16 x i32> %acc.high)
+  %at.total = getelementptr i32, ptr %totals, i64 %r
+  store i32 %total, ptr %at.total, align 4
+  %r.next = add i64 %r, 1
+  %rows.more = icmp slt i64 %r.next, %stop
+  br i1 %rows.more, label %row, label %done
+done:
+  ret void
+}
+""".replace("MASK", "<" + ", ".join(["i8 15"] * 64) + ">").replace("SHIFT", "<" + ", ".join(["i8 4"] * 64) + ">")
+
+# The compiled module must outlive every call: the engine owns the machine code.
+_vnni_engine: list[Any] = []
+
+
+def _vnni_products() -> Callable[..., None] | None:
+    """The VNNI loop as a callable like the numba one, or None where the CPU lacks AVX-512 VNNI."""
+    import ctypes
+
+    import llvmlite.binding as llvm
+
+    features = llvm.get_host_cpu_features()
+    if not all(features.get(name, False) for name in ("avx512f", "avx512bw", "avx512vnni")):
+        return None
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    module = llvm.parse_assembly(_VNNI_IR)
+    module.verify()
+    machine = llvm.Target.from_default_triple().create_target_machine(
+        cpu=llvm.get_host_cpu_name(), features=features.flatten(), opt=3
+    )
+    engine = llvm.create_mcjit_compiler(module, machine)
+    engine.finalize_object()
+    _vnni_engine.append(engine)
+    pointer, integer = ctypes.c_void_p, ctypes.c_int64
+    signature = ctypes.CFUNCTYPE(None, pointer, integer, pointer, pointer, integer, integer, pointer)
+    compiled = signature(engine.get_function_address("products"))
+
+    def products(  # noqa: PLR0917
+        codes: np.ndarray, low: np.ndarray, high: np.ndarray, start: int, stop: int, totals: np.ndarray
+    ) -> None:
+        # ctypes releases the GIL for the call; the arrays are C-contiguous (the index's own).
+        addresses = (codes.ctypes.data, low.ctypes.data, high.ctypes.data, totals.ctypes.data)
+        compiled(addresses[0], codes.strides[0], addresses[1], addresses[2], start, stop, addresses[3])
+
+    return products
+
+
+def code_bytes(dim: int) -> int:
+    """Bytes of codes a vector takes: two coordinates a byte, padded to a multiple of 64."""
+    return 64 * max(1, -(-dim // 128))
 
 
 class _Shared:
@@ -177,24 +283,26 @@ def _buffers_for(count: int) -> tuple[np.ndarray, np.ndarray]:
     return held[0][:count], held[1][:count]
 
 
+def scan_path() -> str:
+    """Which loop gives the integer products in this process: "avx512-vnni" or "numba"."""
+    kernels, _ = _kernels_and_pool()
+    return kernels.path
+
+
 def lower_bounds(codes: np.ndarray, per_row: np.ndarray, count: int, query: QueryCodes) -> np.ndarray:
     """Lower bounds on the squared distance from the query to each of the first `count` rows.
 
     The array returned is this thread's buffer: valid until the thread's next call."""
     kernels, _ = _kernels_and_pool()
     totals, out = _buffers_for(count)
-    arguments = (
-        codes,
-        per_row,
-        query.low,
-        query.high,
-        query.scale,
-        query.residual,
-        query.norm,
-        query.sq_norm,
-        query.code_sum,
-    )
-    _over_rows(kernels.scan, arguments, count, (totals, out))
+    products, bounds = kernels.products, kernels.bounds
+    scalars = (query.scale, query.residual, query.norm, query.sq_norm, query.code_sum)
+
+    def rows(start: int, stop: int) -> None:
+        products(codes, query.low, query.high, start, stop, totals)
+        bounds(per_row, *scalars, start, stop, totals, out)
+
+    _over_rows(rows, (), count, ())
     return out
 
 
@@ -203,7 +311,8 @@ class QueryCodes:
 
     __slots__ = ("code_sum", "high", "low", "norm", "residual", "scale", "sq_norm")
 
-    def __init__(self, query: np.ndarray) -> None:
+    def __init__(self, query: np.ndarray, width: int) -> None:
+        """`width`: the stored rows' code bytes (code_bytes(dim)); the query's are padded with 0."""
         exact = query.astype(np.float64)
         peak = float(np.abs(exact).max()) if len(exact) else 0.0
         self.scale = peak / 127.0 if peak > 0 else 1.0
@@ -212,7 +321,7 @@ class QueryCodes:
         self.norm = float(np.linalg.norm(exact))
         self.sq_norm = float(exact @ exact)
         self.code_sum = int(codes.sum())
-        padded = np.zeros(2 * (-(-len(codes) // 2)), dtype=np.int8)
+        padded = np.zeros(2 * width, dtype=np.int8)
         padded[: len(codes)] = codes
         self.low = np.ascontiguousarray(padded[0::2])
         self.high = np.ascontiguousarray(padded[1::2])
@@ -233,7 +342,7 @@ def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     rows, dim = vectors.shape
     kernels, _ = _kernels_and_pool()
-    packed = np.empty((rows, -(-dim // 2)), dtype=np.uint8)
+    packed = np.empty((rows, code_bytes(dim)), dtype=np.uint8)
     exact_row = np.empty((rows, 4), dtype=np.float64)
     _over_rows(kernels.quantise, (vectors, GAUSSIAN_STEP), rows, (packed, exact_row))
     # The per-row table is float32, rounded so the bound stays a bound: the scale is a float32

@@ -368,7 +368,7 @@ class QuantisedIndex:
         self.dim = dim
         self.min_candidates = min_candidates
         self._exact = ExactIndex(dim, capacity)
-        self._codes = np.empty((capacity, -(-dim // 2)), dtype=np.uint8)
+        self._codes = np.empty((capacity, quantised_scan.code_bytes(dim)), dtype=np.uint8)
         self._per_row = np.empty((capacity, 4), dtype=np.float32)  # s, s|c|, |x - s c|, |x|^2
         self.rechecked = 0  # vectors re-checked exactly by the last query, for the tests and the benchmark
 
@@ -407,7 +407,8 @@ class QuantisedIndex:
 
     def _lower_bounds(self, q: np.ndarray) -> np.ndarray:
         """This thread's scan buffer (quantised_scan.lower_bounds): read it before the next query."""
-        return quantised_scan.lower_bounds(self._codes, self._per_row, len(self), quantised_scan.QueryCodes(q))
+        codes = quantised_scan.QueryCodes(q, self._codes.shape[1])
+        return quantised_scan.lower_bounds(self._codes, self._per_row, len(self), codes)
 
     def _recheck(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Exact float32 distances of the stored vectors at `rows` (direct differences, no expansion)."""

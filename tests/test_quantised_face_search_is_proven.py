@@ -172,6 +172,32 @@ def test_a_forked_worker_process_searches_with_a_pool_of_its_own():
     assert results.get(timeout=5) == in_parent
 
 
+def test_both_product_loops_give_numpys_exact_integers_at_the_extremes():
+    # The VNNI loop (where the CPU has it) and the numba loop must agree to the last integer:
+    # the bound's proof rests on k.c being exact. Extremes: every nibble 0 or 15, query bytes +-127.
+    rng = np.random.default_rng(27)
+    kernels = quantised_scan._compile()
+    width = quantised_scan.code_bytes(512)
+    codes = rng.integers(0, 256, size=(3000, width), dtype=np.uint8)
+    codes[:10] = 0xFF
+    codes[10:20] = 0x00
+    low, high = (rng.integers(-127, 128, size=width).astype(np.int8) for _ in range(2))
+    low[:64], high[:64] = 127, -127
+    expected = (codes & 15).astype(np.int64) @ low.astype(np.int64) + (codes >> 4).astype(np.int64) @ high.astype(
+        np.int64
+    )
+    loops = {"numba": kernels.products}
+    vnni = quantised_scan._vnni_products()
+    if vnni is not None:
+        loops["avx512-vnni"] = vnni
+    assert kernels.path == ("avx512-vnni" if vnni is not None else "numba")
+    for name, products in loops.items():
+        totals = np.zeros(len(codes), dtype=np.int32)
+        products(codes, low, high, 5, len(codes), totals)
+        assert np.array_equal(totals[5:], expected[5:]), name
+        assert not totals[:5].any(), name  # rows outside [start, stop) are left alone
+
+
 def test_auto_means_the_quantised_index(settings):
     settings.FACE_SEARCH_INDEX = "auto"
     assert index_kind() == "quantised"

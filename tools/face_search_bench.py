@@ -31,6 +31,7 @@ from functools import partial
 
 import numpy as np
 
+from likeness import quantised_scan
 from likeness.search import index_kind
 from likeness.vector_index import VectorIndex, make_index
 
@@ -99,6 +100,7 @@ def verdict_lines(rows: list[SearchBenchRow]) -> list[str]:
             f" stranger check median {far:.3f} ms, same answer {row.stranger_agreement[used]:.3f},"
             f" certified {row.stranger_certified[used]:.3f})"
             + ("" if proven is None else f"; enrolment's proven stranger check median {proven:.3f} ms")
+            + (f"; scan loop {quantised_scan.scan_path()}" if used == "quantised" else "")
         )
     return out
 
