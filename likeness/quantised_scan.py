@@ -44,11 +44,24 @@ _guard = threading.Lock()
 
 
 def workers() -> int:
-    """The cores this process may run on (the container's CPU set, not the host's)."""
+    """The cores this process may use: its CPU set, capped by a cgroup CPU quota (a Kubernetes CPU
+    limit leaves the whole host in the CPU set; more threads than the quota only queue)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    quota = _cgroup_cpu_quota()
+    return min(cores, quota) if quota else cores
+
+
+def _cgroup_cpu_quota(path: str = "/sys/fs/cgroup/cpu.max") -> int | None:
+    """ceil(quota / period) from cgroup v2's cpu.max ("max 100000" when unlimited), or None."""
+    try:
+        with open(path, encoding="ascii") as limits:
+            quota, period = limits.read().split()[:2]
+        return None if quota == "max" else max(1, -(-int(quota) // int(period)))
+    except (OSError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -240,30 +253,35 @@ class _Shared:
     """The process's kernels and pool: compiled on first use, the pool remade after a fork."""
 
     kernels: _Kernels | None = None
-    pool: tuple[int, ThreadPoolExecutor] | None = None  # (the pid that made it, the pool)
+    pid: int | None = None  # the process the pool and the thread count belong to
+    threads: int = 1
+    pool: ThreadPoolExecutor | None = None
 
 
 _shared = _Shared()
 
 
-def _kernels_and_pool() -> tuple[_Kernels, ThreadPoolExecutor | None]:
+def _kernels_and_pool() -> tuple[_Kernels, ThreadPoolExecutor | None, int]:
+    """(the kernels, the pool or None for one core, the pool's threads), made once per process."""
     with _guard:
         if _shared.kernels is None:
             _shared.kernels = _compile()
-        threads = workers()
-        if threads > 1 and (_shared.pool is None or _shared.pool[0] != os.getpid()):
-            _shared.pool = (os.getpid(), ThreadPoolExecutor(max_workers=threads, thread_name_prefix="face-scan"))
-        return _shared.kernels, (_shared.pool[1] if threads > 1 and _shared.pool is not None else None)
+        if _shared.pid != os.getpid():
+            _shared.pid, _shared.threads = os.getpid(), workers()
+            _shared.pool = None
+            if _shared.threads > 1:
+                _shared.pool = ThreadPoolExecutor(max_workers=_shared.threads, thread_name_prefix="face-scan")
+        return _shared.kernels, _shared.pool, _shared.threads
 
 
 def _over_rows(kernel: Callable[..., None], arguments: tuple[Any, ...], count: int, outputs: tuple[Any, ...]) -> None:
     """kernel(*arguments, start, stop, *outputs) over rows [0, count), split over the cores."""
-    _, pool = _kernels_and_pool()
+    _, pool, threads = _kernels_and_pool()
     if pool is None or count < INLINE_ROWS:
         kernel(*arguments, 0, count, *outputs)
         return
     # A few chunks per core: a core slowed by other work does not hold the whole answer back.
-    chunk = max(INLINE_ROWS // 2, -(-count // (CHUNKS_PER_WORKER * workers())))
+    chunk = max(INLINE_ROWS // 2, -(-count // (CHUNKS_PER_WORKER * threads)))
     futures = [
         pool.submit(kernel, *arguments, start, min(start + chunk, count), *outputs) for start in range(0, count, chunk)
     ]
@@ -285,7 +303,7 @@ def _buffers_for(count: int) -> tuple[np.ndarray, np.ndarray]:
 
 def scan_path() -> str:
     """Which loop gives the integer products in this process: "avx512-vnni" or "numba"."""
-    kernels, _ = _kernels_and_pool()
+    kernels, _, _ = _kernels_and_pool()
     return kernels.path
 
 
@@ -293,7 +311,7 @@ def lower_bounds(codes: np.ndarray, per_row: np.ndarray, count: int, query: Quer
     """Lower bounds on the squared distance from the query to each of the first `count` rows.
 
     The array returned is this thread's buffer: valid until the thread's next call."""
-    kernels, _ = _kernels_and_pool()
+    kernels, _, _ = _kernels_and_pool()
     totals, out = _buffers_for(count)
     products, bounds = kernels.products, kernels.bounds
     scalars = (query.scale, query.residual, query.norm, query.sq_norm, query.code_sum)
@@ -341,7 +359,7 @@ def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     in float64, not assumed, and the choice only decides how tight the bound is."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     rows, dim = vectors.shape
-    kernels, _ = _kernels_and_pool()
+    kernels, _, _ = _kernels_and_pool()
     packed = np.empty((rows, code_bytes(dim)), dtype=np.uint8)
     exact_row = np.empty((rows, 4), dtype=np.float64)
     _over_rows(kernels.quantise, (vectors, GAUSSIAN_STEP), rows, (packed, exact_row))

@@ -198,6 +198,15 @@ def test_both_product_loops_give_numpys_exact_integers_at_the_extremes():
         assert not totals[:5].any(), name  # rows outside [start, stop) are left alone
 
 
+def test_a_kubernetes_cpu_limit_caps_the_scan_threads(tmp_path):
+    limits = tmp_path / "cpu.max"
+    limits.write_text("150000 100000\n")  # a limit of 1.5 CPUs: two threads, not the host's cores
+    assert quantised_scan._cgroup_cpu_quota(str(limits)) == 2
+    limits.write_text("max 100000\n")
+    assert quantised_scan._cgroup_cpu_quota(str(limits)) is None
+    assert quantised_scan._cgroup_cpu_quota(str(tmp_path / "absent")) is None
+
+
 def test_auto_means_the_quantised_index(settings):
     settings.FACE_SEARCH_INDEX = "auto"
     assert index_kind() == "quantised"
