@@ -385,6 +385,7 @@ class QuantisedIndex:
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         if len(vectors) == 0:
             return
+        _require_finite(vectors)
         start = len(self._exact)
         self._exact.add(ids, vectors)
         needed = len(self._exact)
@@ -407,6 +408,7 @@ class QuantisedIndex:
 
     def _lower_bounds(self, q: np.ndarray) -> np.ndarray:
         """This thread's scan buffer (quantised_scan.lower_bounds): read it before the next query."""
+        _require_finite(q)
         codes = quantised_scan.QueryCodes(q, self._codes.shape[1])
         return quantised_scan.lower_bounds(self._codes, self._per_row, len(self), codes)
 
@@ -459,6 +461,13 @@ class QuantisedIndex:
             rows = np.concatenate([rows, more])
             distances = np.concatenate([distances, self._recheck(q, more)])
         return self._answer(rows, distances)[:k]
+
+
+def _require_finite(vectors: np.ndarray) -> None:
+    """Refuse NaN and infinite coordinates: every comparison with a NaN bound is false, so such a
+    face would match nobody, and "nobody matches" must be proven, never fallen into."""
+    if not np.isfinite(vectors).all():
+        raise ValueError("a face vector has a NaN or infinite coordinate")
 
 
 def _widened(distance: float) -> float:

@@ -198,6 +198,21 @@ def test_both_product_loops_give_numpys_exact_integers_at_the_extremes():
         assert not totals[:5].any(), name  # rows outside [start, stop) are left alone
 
 
+def test_a_face_vector_with_a_nan_is_refused_rather_than_matching_nobody():
+    rng = np.random.default_rng(28)
+    stored = unit(rng, 100, 16)
+    _, quantised = exact_and_quantised(stored)
+    broken = stored[3].copy()
+    broken[5] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        quantised.within(broken, 0.4, prove=True)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        quantised.search(broken, 1)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        quantised.add(np.array([7], dtype=np.int64), np.where(np.arange(16) == 0, np.inf, 0.1).astype(np.float32))
+    assert len(quantised) == 100  # nothing half-added
+
+
 def test_a_kubernetes_cpu_limit_caps_the_scan_threads(tmp_path):
     limits = tmp_path / "cpu.max"
     limits.write_text("150000 100000\n")  # a limit of 1.5 CPUs: two threads, not the host's cores
