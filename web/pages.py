@@ -42,11 +42,12 @@ def attempt(
     request: HttpRequest,
     call: Callable[[], T],
     *,
-    done: str,
+    done: str | Callable[[T], str | None],
     form: forms.Form | None = None,
     aliases: dict[str, str] | None = None,
 ) -> T | None:
-    """Run one service call; on success say `done`. A refusal is said in the reader's language: on
+    """Run one service call; on success say `done` (or what `done(result)` says, if anything). A
+    refusal is said in the reader's language: on
     the field of `form` it concerns (`aliases` maps the service's field names to the form's), on the
     form as a whole if it concerns none of them, or as a page message when there is no form. The
     caller re-renders the form (kept as filled) when this returns None."""
@@ -62,5 +63,7 @@ def attempt(
             field = refused_field(exc, aliases)
             form.add_error(field if field in form.fields else None, sentence)
         return None
-    messages.success(request, done)
+    said = done(result) if callable(done) else done
+    if said:
+        messages.success(request, said)
     return result

@@ -4,6 +4,7 @@ thumbnails of outputs for the studio and for the likeness owner."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -68,7 +69,7 @@ def render_list(request: HttpRequest) -> HttpResponse:
                 face_selection=FaceSelection(data["faces"]),
                 studio_id=license.licensee_id,
             ),
-            done=_("Render job submitted."),
+            done=lambda job: _submitted_note(request.user, job),
             form=form,
             aliases={"license_id": "license", "face_index": "faces"},
         )
@@ -81,6 +82,14 @@ def render_list(request: HttpRequest) -> HttpResponse:
         {"jobs": render_jobs_visible_to(request.user).select_related("license")[:50], "form": form},
         status=status,
     )
+
+
+def _submitted_note(user: Any, job: RenderJob) -> str | None:
+    """ "Submitted", unless the gate has already refused the job (tasks run inline on the embedded
+    defaults): a success note over a refusal would contradict the page, which says why."""
+    if render_job_visible_to(user, job.pk).status in (JobStatus.REFUSED, JobStatus.FAILED):
+        return None
+    return _("Render job submitted.")
 
 
 def _output_withdrawn(job: RenderJob) -> bool:
