@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from likeness.search import index_kind, similar_likenesses
+from likeness.search import similar_likenesses
 from likeness.vector_index import BoundedIndex, ExactIndex, IvfIndex
 from tests.test_impostor_and_duplicate_check import store_synthetic_embeddings
 
