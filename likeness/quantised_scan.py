@@ -311,6 +311,8 @@ def lower_bounds(codes: np.ndarray, per_row: np.ndarray, count: int, query: Quer
     """Lower bounds on the squared distance from the query to each of the first `count` rows.
 
     The array returned is this thread's buffer: valid until the thread's next call."""
+    if count > min(len(codes), len(per_row)):  # the compiled loops read raw memory: never past the arrays
+        raise ValueError(f"{count} rows asked of arrays holding {min(len(codes), len(per_row))}")
     kernels, _, _ = _kernels_and_pool()
     totals, out = _buffers_for(count)
     products, bounds = kernels.products, kernels.bounds

@@ -371,9 +371,13 @@ class QuantisedIndex:
         self._codes = np.empty((capacity, quantised_scan.code_bytes(dim)), dtype=np.uint8)
         self._per_row = np.empty((capacity, 4), dtype=np.float32)  # s, s|c|, |x - s c|, |x|^2
         self.rechecked = 0  # vectors re-checked exactly by the last query, for the tests and the benchmark
+        # Rows a search may read: raised only once a row's vector, codes and table are all written,
+        # so a search running beside an `add` (search.py hands the index out of its lock) never
+        # reads a row half-written.
+        self._count = 0
 
     def __len__(self) -> int:
-        return len(self._exact)
+        return self._count
 
     @property
     def nbytes(self) -> int:
@@ -386,7 +390,7 @@ class QuantisedIndex:
         if len(vectors) == 0:
             return
         _require_finite(vectors)
-        start = len(self._exact)
+        start = self._count
         self._exact.add(ids, vectors)
         needed = len(self._exact)
         if needed > len(self._codes):
@@ -400,6 +404,7 @@ class QuantisedIndex:
             chunk = vectors[begin : begin + QUANTISE_CHUNK]
             at = slice(start + begin, start + begin + len(chunk))
             self._codes[at], self._per_row[at] = quantised_scan.quantise(chunk)
+        self._count = needed
 
     def lower_bounds(self, query: np.ndarray) -> np.ndarray:
         """LB^2 of every stored vector, in insertion order: what the scan sees, before any re-check."""
@@ -409,8 +414,10 @@ class QuantisedIndex:
     def _lower_bounds(self, q: np.ndarray) -> np.ndarray:
         """This thread's scan buffer (quantised_scan.lower_bounds): read it before the next query."""
         _require_finite(q)
-        codes = quantised_scan.QueryCodes(q, self._codes.shape[1])
-        return quantised_scan.lower_bounds(self._codes, self._per_row, len(self), codes)
+        count = self._count  # first: every row under it is whole in whichever arrays are read next
+        codes, per_row = self._codes, self._per_row
+        query = quantised_scan.QueryCodes(q, codes.shape[1])
+        return quantised_scan.lower_bounds(codes, per_row, count, query)
 
     def _recheck(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Exact float32 distances of the stored vectors at `rows` (direct differences, no expansion)."""

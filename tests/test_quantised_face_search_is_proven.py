@@ -151,6 +151,36 @@ def test_concurrent_searches_from_a_threaded_server_each_get_their_own_answer():
         assert [[i for i, _ in found] for found in answer] == [[i for i, _ in truth] for truth in expected]
 
 
+def test_a_search_beside_an_add_never_reads_a_half_written_row():
+    # likeness/search.py hands the index out of its lock, so a new enrolment's vectors may be
+    # added while another request searches: every face stored before must still be found.
+    rng = np.random.default_rng(29)
+    first = unit(rng, 2000, 64)
+    _, quantised = exact_and_quantised(first)
+    quantised.add(np.arange(10**6, 10**6 + 2000, dtype=np.int64), unit(rng, 2000, 64))  # warm the kernels
+    probes = first[rng.integers(0, len(first), 50)]
+    adding = threading.Event()
+    missed: list[int] = []
+
+    def add_more() -> None:
+        adding.set()
+        for batch in range(60):  # grows through several reallocations of every array
+            start = 2 * 10**6 + batch * 1000
+            quantised.add(np.arange(start, start + 1000, dtype=np.int64), unit(rng, 1000, 64))
+
+    adder = threading.Thread(target=add_more)
+    adder.start()
+    adding.wait()
+    while adder.is_alive():
+        for probe in probes:
+            found = quantised.within(probe, 1e-3)
+            if not found or found[0][1] > 1e-6:
+                missed.append(len(quantised))
+    adder.join()
+    assert missed == []
+    assert len(quantised) == 4000 + 60_000
+
+
 def _search_in_child(index: QuantisedIndex, query: np.ndarray, results: multiprocessing.Queue) -> None:
     results.put([i for i, _ in index.search(query, 2)])
 
