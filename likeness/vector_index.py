@@ -238,7 +238,61 @@ def _orthonormal_basis(sample: np.ndarray, dim: int, rank: int) -> np.ndarray:
     return np.ascontiguousarray(basis, dtype=np.float32)
 
 
-class BoundedIndex:
+class _RecheckedIndex:
+    """What `bounded` and `quantised` share: a lower bound on every distance, then an exact re-check
+    of whatever the bound cannot rule out against the float32 vectors of `_exact`."""
+
+    _exact: ExactIndex
+    min_candidates: int
+    rechecked: int
+
+    def _recheck(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact float32 distances of the stored vectors at `rows` (direct differences, no expansion)."""
+        self.rechecked += len(rows)
+        diff = self._exact._vectors[rows] - q
+        return np.sqrt(np.einsum("ij,ij->i", diff, diff))
+
+    def _answer(self, rows: np.ndarray, distances: np.ndarray) -> list[tuple[int, float]]:
+        order = np.lexsort((self._exact._ids[rows], distances))
+        return [(int(self._exact._ids[rows[i]]), float(distances[i])) for i in order]
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def _search_bounds(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray, Callable[[float], float]]:
+        """(the query as float32, LB^2 of every stored vector, D -> the LB^2 under which a vector may be within D)."""
+        raise NotImplementedError
+
+    def search(self, query: np.ndarray, k: int, *, prove: bool = False) -> list[tuple[int, float]]:
+        """The k nearest, nearest first, with exact float32 distances; always proven (`prove` changes
+        nothing): the vectors with the smallest bounds seed the k-th exact distance D, then every
+        vector whose bound is within D's limit is re-checked too (the exact scan answers instead
+        when that is over 1/FALLBACK_SHARE of them)."""
+        self.rechecked = 0
+        if len(self) == 0 or k < 1:
+            return []
+        q, lower_sq, limit_sq = self._search_bounds(query)
+        count = len(lower_sq)
+        k = min(k, count)
+        if k == 1:  # the face with the smallest bound seeds the proof; no partial sort of every bound
+            rows = np.array([int(np.argmin(lower_sq))])
+        else:
+            wanted = min(count, max(self.min_candidates, 4 * k))
+            rows = np.argpartition(lower_sq, wanted - 1)[:wanted] if wanted < count else np.arange(count)
+        distances = self._recheck(q, rows)
+        kth = float(np.partition(distances, k - 1)[k - 1])
+        more = np.flatnonzero(lower_sq <= limit_sq(kth))
+        if len(more) > count // FALLBACK_SHARE:
+            self.rechecked = count
+            return self._exact.search(q, k)
+        more = np.setdiff1d(more, rows, assume_unique=True)
+        if len(more):
+            rows = np.concatenate([rows, more])
+            distances = np.concatenate([distances, self._recheck(q, more)])
+        return self._answer(rows, distances)[:k]
+
+
+class BoundedIndex(_RecheckedIndex):
     """Exact answers from a lower-bound prefilter over a p-dimensional sketch (see the module docstring)."""
 
     kind = "bounded"
@@ -299,16 +353,6 @@ class BoundedIndex:
         slack = 8.0 * (self.dim + 2) * 2.0**-24 * (self._max_sq_norm + q_sq)
         return q, lower_sq, q_sq, slack
 
-    def _recheck(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Exact float32 distances of the stored vectors at `rows` (direct differences, no expansion)."""
-        self.rechecked += len(rows)
-        diff = self._exact._vectors[rows] - q
-        return np.sqrt(np.einsum("ij,ij->i", diff, diff))
-
-    def _answer(self, rows: np.ndarray, distances: np.ndarray) -> list[tuple[int, float]]:
-        order = np.lexsort((self._exact._ids[rows], distances))
-        return [(int(self._exact._ids[rows[i]]), float(distances[i])) for i in order]
-
     def within(self, query: np.ndarray, radius: float, *, prove: bool = False) -> list[tuple[int, float]]:
         """Every stored vector at most `radius` away; always proven (`prove` changes nothing)."""
         self.rechecked = 0
@@ -329,36 +373,16 @@ class BoundedIndex:
         keep = distances <= radius
         return self._answer(rows[keep], distances[keep])
 
-    def search(self, query: np.ndarray, k: int, *, prove: bool = False) -> list[tuple[int, float]]:
-        self.rechecked = 0
-        count = len(self)
-        if count == 0 or k < 1:
-            return []
-        k = min(k, count)
+    def _search_bounds(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray, Callable[[float], float]]:
         q, lower_sq, _, slack = self._bounds(query)
-        if k == 1:  # the face with the smallest bound seeds the proof; no partial sort of every bound
-            rows = np.array([int(np.argmin(lower_sq))])
-        else:
-            wanted = min(count, max(self.min_candidates, 4 * k))
-            rows = np.argpartition(lower_sq, wanted - 1)[:wanted] if wanted < count else np.arange(count)
-        distances = self._recheck(q, rows)
-        kth = float(np.partition(distances, k - 1)[k - 1])
-        more = np.flatnonzero(lower_sq <= kth * kth + slack)
-        if len(more) > count // FALLBACK_SHARE:
-            self.rechecked = count
-            return self._exact.search(q, k)
-        more = np.setdiff1d(more, rows, assume_unique=True)
-        if len(more):
-            rows = np.concatenate([rows, more])
-            distances = np.concatenate([distances, self._recheck(q, more)])
-        return self._answer(rows, distances)[:k]
+        return q, lower_sq, lambda kth: kth * kth + slack
 
 
 # Rows quantised per step when vectors are added: bounded float64 temporaries at 1M x 512-d.
 QUANTISE_CHUNK = 16_384
 
 
-class QuantisedIndex:
+class QuantisedIndex(_RecheckedIndex):
     """Exact answers from a proven lower bound over 4-bit codes of every vector (module docstring)."""
 
     kind = "quantised"
@@ -419,16 +443,6 @@ class QuantisedIndex:
         query = quantised_scan.QueryCodes(q, codes.shape[1])
         return quantised_scan.lower_bounds(codes, per_row, count, query)
 
-    def _recheck(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Exact float32 distances of the stored vectors at `rows` (direct differences, no expansion)."""
-        self.rechecked += len(rows)
-        diff = self._exact._vectors[rows] - q
-        return np.sqrt(np.einsum("ij,ij->i", diff, diff))
-
-    def _answer(self, rows: np.ndarray, distances: np.ndarray) -> list[tuple[int, float]]:
-        order = np.lexsort((self._exact._ids[rows], distances))
-        return [(int(self._exact._ids[rows[i]]), float(distances[i])) for i in order]
-
     def within(self, query: np.ndarray, radius: float, *, prove: bool = False) -> list[tuple[int, float]]:
         """Every stored vector at most `radius` away; always proven (`prove` changes nothing)."""
         self.rechecked = 0
@@ -443,31 +457,9 @@ class QuantisedIndex:
         keep = distances <= radius
         return self._answer(rows[keep], distances[keep])
 
-    def search(self, query: np.ndarray, k: int, *, prove: bool = False) -> list[tuple[int, float]]:
-        """The k nearest, nearest first, with exact float32 distances; always proven."""
-        self.rechecked = 0
-        count = len(self)
-        if count == 0 or k < 1:
-            return []
-        k = min(k, count)
+    def _search_bounds(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray, Callable[[float], float]]:
         q = np.asarray(query, dtype=np.float32).reshape(self.dim)
-        lower_sq = self._lower_bounds(q)
-        if k == 1:  # the face with the smallest bound seeds the proof; no partial sort of every bound
-            rows = np.array([int(np.argmin(lower_sq))])
-        else:
-            wanted = min(count, max(self.min_candidates, 4 * k))
-            rows = np.argpartition(lower_sq, wanted - 1)[:wanted] if wanted < count else np.arange(count)
-        distances = self._recheck(q, rows)
-        kth = float(np.partition(distances, k - 1)[k - 1])
-        more = np.flatnonzero(lower_sq <= _widened(kth) ** 2)
-        if len(more) > count // FALLBACK_SHARE:
-            self.rechecked = count
-            return self._exact.search(q, k)
-        more = np.setdiff1d(more, rows, assume_unique=True)
-        if len(more):
-            rows = np.concatenate([rows, more])
-            distances = np.concatenate([distances, self._recheck(q, more)])
-        return self._answer(rows, distances)[:k]
+        return q, self._lower_bounds(q), lambda kth: _widened(kth) ** 2
 
 
 def _require_finite(vectors: np.ndarray) -> None:
