@@ -54,13 +54,23 @@ def workers() -> int:
     return min(cores, quota) if quota else cores
 
 
-def _cgroup_cpu_quota(path: str = "/sys/fs/cgroup/cpu.max") -> int | None:
-    """ceil(quota / period) from cgroup v2's cpu.max ("max 100000" when unlimited), or None."""
+def _cgroup_cpu_quota(path: str = "/sys/fs/cgroup/cpu.max", v1_folder: str = "/sys/fs/cgroup/cpu") -> int | None:
+    """ceil(quota / period) from cgroup v2's cpu.max ("max 100000" when unlimited), or from cgroup
+    v1's cpu.cfs_quota_us and cpu.cfs_period_us (-1 when unlimited); None without a limit."""
     try:
         with open(path, encoding="ascii") as limits:
             quota, period = limits.read().split()[:2]
-        return None if quota == "max" else max(1, -(-int(quota) // int(period)))
     except (OSError, ValueError):
+        try:
+            with open(f"{v1_folder}/cpu.cfs_quota_us", encoding="ascii") as quota_file:
+                quota = quota_file.read().strip()
+            with open(f"{v1_folder}/cpu.cfs_period_us", encoding="ascii") as period_file:
+                period = period_file.read().strip()
+        except OSError:
+            return None
+    try:
+        return None if quota in ("max", "-1") else max(1, -(-int(quota) // int(period)))
+    except (ValueError, ZeroDivisionError):
         return None
 
 

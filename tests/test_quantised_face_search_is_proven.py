@@ -246,10 +246,18 @@ def test_a_face_vector_with_a_nan_is_refused_rather_than_matching_nobody():
 def test_a_kubernetes_cpu_limit_caps_the_scan_threads(tmp_path):
     limits = tmp_path / "cpu.max"
     limits.write_text("150000 100000\n")  # a limit of 1.5 CPUs: two threads, not the host's cores
-    assert quantised_scan._cgroup_cpu_quota(str(limits)) == 2
+    assert quantised_scan._cgroup_cpu_quota(str(limits), v1_folder=str(tmp_path)) == 2
     limits.write_text("max 100000\n")
-    assert quantised_scan._cgroup_cpu_quota(str(limits)) is None
-    assert quantised_scan._cgroup_cpu_quota(str(tmp_path / "absent")) is None
+    assert quantised_scan._cgroup_cpu_quota(str(limits), v1_folder=str(tmp_path)) is None
+    absent = str(tmp_path / "absent")
+    assert quantised_scan._cgroup_cpu_quota(absent, v1_folder=absent) is None
+    v1 = tmp_path / "cpu"
+    v1.mkdir()
+    (v1 / "cpu.cfs_quota_us").write_text("300000\n")  # cgroup v1: a limit of 3 CPUs
+    (v1 / "cpu.cfs_period_us").write_text("100000\n")
+    assert quantised_scan._cgroup_cpu_quota(absent, v1_folder=str(v1)) == 3
+    (v1 / "cpu.cfs_quota_us").write_text("-1\n")
+    assert quantised_scan._cgroup_cpu_quota(absent, v1_folder=str(v1)) is None
 
 
 def test_auto_means_the_quantised_index(settings):
