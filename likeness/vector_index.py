@@ -256,6 +256,16 @@ class _RecheckedIndex:
         order = np.lexsort((self._exact._ids[rows], distances))
         return [(int(self._exact._ids[rows[i]]), float(distances[i])) for i in order]
 
+    def _within_bound(self, q: np.ndarray, radius: float, rows: np.ndarray) -> list[tuple[int, float]]:
+        """The answer to `within` from the rows whose bound could be within `radius`: re-checked,
+        or the exact scan when they are over 1/FALLBACK_SHARE of the stored vectors."""
+        if len(rows) > len(self) // FALLBACK_SHARE:
+            self.rechecked = len(self)
+            return self._exact.within(q, radius)
+        distances = self._recheck(q, rows)
+        keep = distances <= radius
+        return self._answer(rows[keep], distances[keep])
+
     def __len__(self) -> int:
         raise NotImplementedError
 
@@ -364,14 +374,9 @@ class BoundedIndex(_RecheckedIndex):
             return self._exact.within(query, radius)
         q, lower_sq, _, slack = self._bounds(query)
         rows = np.flatnonzero(lower_sq <= radius * radius + slack)
-        if len(rows) > len(self) // FALLBACK_SHARE:
-            self._unpruned_streak += 1
-            self.rechecked = len(self)
-            return self._exact.within(q, radius)
-        self._unpruned_streak = 0
-        distances = self._recheck(q, rows)
-        keep = distances <= radius
-        return self._answer(rows[keep], distances[keep])
+        pruned = len(rows) <= len(self) // FALLBACK_SHARE
+        self._unpruned_streak = 0 if pruned else self._unpruned_streak + 1
+        return self._within_bound(q, radius, rows)
 
     def _search_bounds(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray, Callable[[float], float]]:
         q, lower_sq, _, slack = self._bounds(query)
@@ -449,13 +454,7 @@ class QuantisedIndex(_RecheckedIndex):
         if len(self) == 0:
             return []
         q = np.asarray(query, dtype=np.float32).reshape(self.dim)
-        rows = np.flatnonzero(self._lower_bounds(q) <= _widened(radius) ** 2)
-        if len(rows) > len(self) // FALLBACK_SHARE:  # a radius near the strangers' distance
-            self.rechecked = len(self)
-            return self._exact.within(q, radius)
-        distances = self._recheck(q, rows)
-        keep = distances <= radius
-        return self._answer(rows[keep], distances[keep])
+        return self._within_bound(q, radius, np.flatnonzero(self._lower_bounds(q) <= _widened(radius) ** 2))
 
     def _search_bounds(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray, Callable[[float], float]]:
         q = np.asarray(query, dtype=np.float32).reshape(self.dim)

@@ -22,11 +22,7 @@ from hypothesis.extra.numpy import arrays
 from likeness import quantised_scan
 from likeness.search import index_kind
 from likeness.vector_index import ExactIndex, QuantisedIndex
-
-
-def unit(rng: np.random.Generator, rows: int, dim: int) -> np.ndarray:
-    vectors = rng.standard_normal(size=(rows, dim)).astype(np.float32)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+from tests.test_face_search_stays_exact import unit
 
 
 def exact_and_quantised(vectors: np.ndarray, batches: int = 1) -> tuple[ExactIndex, QuantisedIndex]:
