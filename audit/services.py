@@ -1,25 +1,30 @@
 """The one way to write to the audit trail: `audit_record`.
 
 Call it inside the same `transaction.atomic()` block as the write it describes, so the entry and
-the change commit or roll back together, and call it last in that block: from the append until
-commit, other appenders wait.
+the change commit or roll back together.
 
 Appends are serialised: the next seq and the previous hash can only be read once the previous
 append has committed, otherwise two writers would both chain onto the same entry (a fork) or a
-rolled-back entry would leave a gap. On PostgreSQL a transaction-scoped advisory lock, taken by the
-server-side append function (append_sql.py), orders the appenders and is released at commit; on
-SQLite the connection opens every transaction with BEGIN IMMEDIATE (see settings), which already
-gives one writer at a time.
+rolled-back entry would leave a gap. On PostgreSQL the entry is staged in the caller's transaction
+and chained while it commits, under a transaction-scoped advisory lock that only the server holds
+(append_sql.py explains the design, its deadlock rule and why the chain survives a crash); on SQLite
+the connection opens every transaction with BEGIN IMMEDIATE (see settings), which already gives one
+writer at a time, and the entry is chained at once.
 
-On PostgreSQL the appending transaction commits without waiting for its WAL flush, so that the lock
-is not held through an fsync (append_sql.py explains why the chain stays whole); audit_record then
-waits for the flush outside the lock, right after the commit (an on_commit callback inside a
-transaction, at once in autocommit mode), so a caller still only sees its call return once the
-write and its entry are durable.
+So on PostgreSQL, inside a transaction that will commit, the returned entry has no seq and no hashes
+yet: they are filled in right after the commit, once the entry is durable. In autocommit mode, and
+inside a test case's transaction (which never commits), it is chained at once.
+
+On PostgreSQL the chaining commit skips its WAL flush, so that the lock is not held through an
+fsync; audit_record then waits for the flush outside the lock, right after the commit (an on_commit
+callback inside a transaction, at once in autocommit mode), so a caller still only sees its call
+return once the write and its entry are durable.
 """
 
 from __future__ import annotations
 
+import collections
+import functools
 import json
 import sys
 from dataclasses import dataclass
@@ -29,7 +34,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 
 from audit.actions import AuditAction
-from audit.append_sql import DURABLE_SQL, FUNCTION
+from audit.append_sql import AFTER_COMMIT_SQL, STAGE_SQL
 from audit.cadence import checkpoint_when_due
 from audit.chain import GENESIS_HASH, canonical_entry_around_seq, chain_hash, normalise_data
 from audit.models import AuditEntry
@@ -123,24 +128,7 @@ def audit_record(
         data=payload,
     )
     if connection.vendor == "postgresql":
-        in_transaction = connection.in_atomic_block
-        if in_transaction:
-            # Registered before the call, so that nothing but reading the result runs between the
-            # append (which takes the audit lock) and the caller's COMMIT (which releases it).
-            _wait_until_durable_after_commit()
-        # One statement: atomic on its own in autocommit mode, or part of the caller's transaction.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT new_seq, new_prev_hash, new_entry_hash, lock_wait_us FROM {FUNCTION}"
-                "(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)",
-                [now, actor_id, label, action.value, target_type, target_id, json.dumps(payload), head, tail],
-            )
-            entry.seq, entry.prev_hash, entry.entry_hash, _lock_wait_us = cursor.fetchone()
-        entry._state.adding = False
-        entry._state.db = connection.alias
-        if not in_transaction:
-            _make_durable()  # the append was its own transaction and has committed
-        checkpoint_when_due(entry.seq)
+        _append_on_postgresql(entry, head, tail)
         return entry
     with transaction.atomic():
         last = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
@@ -153,15 +141,96 @@ def audit_record(
     return entry
 
 
-def _make_durable() -> None:
+def _chains_at_commit() -> bool:
+    """Whether a staged entry is left for the commit to chain: only in a transaction that will commit.
+
+    In autocommit mode the staging statement is its own transaction; a test case's outer transaction
+    never commits, so nothing staged in it would ever be chained. (The audit benchmark replaces this
+    to measure the earlier design, which chained in the call.)
+    """
+    return connection.in_atomic_block and not getattr(connection.atomic_blocks[0], "_from_testcase", False)
+
+
+def _append_on_postgresql(entry: AuditEntry, head: str, tail: str) -> None:
+    chain_now = not _chains_at_commit()
     with connection.cursor() as cursor:
-        cursor.execute(DURABLE_SQL)
+        cursor.execute(
+            STAGE_SQL,
+            [
+                entry.created_at,
+                entry.actor_id,
+                entry.actor_label,
+                entry.action,
+                entry.target_type,
+                entry.target_id,
+                json.dumps(entry.data),
+                head,
+                tail,
+                chain_now,
+            ],
+        )
+        seq, prev_hash, entry_hash = cursor.fetchone()
+    if seq is not None:
+        _mark_chained(entry, seq, prev_hash, entry_hash)
+    if connection.in_atomic_block:
+        _after_commit_once()
+        transaction.on_commit(functools.partial(_fill_in_after_commit, entry))
+    else:
+        _after_commit()  # the staging statement was its own transaction, and has committed
 
 
-def _wait_until_durable_after_commit() -> None:
-    """Inside a transaction, arrange to wait (once) for the WAL flush its commit will skip, right after it commits."""
-    # One wait per transaction is enough, but only a callback no enclosing savepoint can discard counts.
+def _mark_chained(entry: AuditEntry, seq: int, prev_hash: str, entry_hash: str) -> None:
+    entry.seq, entry.prev_hash, entry.entry_hash = seq, prev_hash, entry_hash
+    entry._state.adding = False
+    entry._state.db = connection.alias
+
+
+def _after_commit() -> list[tuple[int, str, str]]:
+    """Wait for the WAL flush the chaining commit skipped; return what it chained; checkpoint if due."""
+    with connection.cursor() as cursor:
+        cursor.execute(AFTER_COMMIT_SQL)
+        chained = [(seq, prev_hash, entry_hash) for seq, prev_hash, entry_hash, _lock_wait_us in cursor.fetchall()]
+    for seq, _prev_hash, _entry_hash in chained:
+        checkpoint_when_due(seq)
+    return chained
+
+
+class _AfterTransactionCommit:
+    """The on_commit callback that runs _after_commit once for a transaction, and keeps what it learnt."""
+
+    def __init__(self) -> None:
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        chained = _after_commit()
+        if chained:
+            connection._audit_chained = collections.deque(chained)  # type: ignore[attr-defined]
+
+
+def _fill_in_after_commit(entry: AuditEntry) -> None:
+    """Give an entry returned inside a transaction its seq and hashes, once the commit has chained it.
+
+    The commit chains its staged entries in the order they were staged, and Django runs the callbacks
+    of the entries that survived (no rolled-back savepoint) in the same order, after the
+    _AfterTransactionCommit registered before the first of them.
+    """
+    chained: collections.deque[tuple[int, str, str]] | None = getattr(connection, "_audit_chained", None)
+    if not chained:
+        return
+    seq, prev_hash, entry_hash = chained.popleft()
+    if entry.seq is None:  # a test case's entries were chained (and filled in) at once
+        _mark_chained(entry, seq, prev_hash, entry_hash)
+
+
+def _after_commit_once() -> None:
+    """Inside a transaction, arrange to run _after_commit (once) right after it commits."""
+    # One call per transaction is enough, but only a callback no enclosing savepoint can discard, and
+    # that has not run yet (a test's captured callbacks stay listed after they run), counts.
     open_savepoints = set(connection.savepoint_ids)
     registered = [(hook[0], hook[1]) for hook in connection.run_on_commit]  # (savepoint ids, callback, robust)
-    if not any(callback is _make_durable and set(sids) <= open_savepoints for sids, callback in registered):
-        transaction.on_commit(_make_durable)
+    if not any(
+        isinstance(callback, _AfterTransactionCommit) and not callback.ran and set(sids) <= open_savepoints
+        for sids, callback in registered
+    ):
+        transaction.on_commit(_AfterTransactionCommit())

@@ -51,11 +51,16 @@ def render_job_download_url(*, job: RenderJob, actor: Actor, request_base: str) 
     if job.status != JobStatus.COMPLETED or not job.output_name:
         raise Conflict("the job has no output to download", code=RenderCode.NO_OUTPUT)
     _refuse_if_license_revoked(job, actor=actor)
+    # Its own id rather than the audit entry's seq: that is only assigned when the transaction commits.
+    download_id = uuid.uuid4().hex
     with transaction.atomic():
-        entry = audit_record(
-            actor=actor, action=AuditAction.RENDER_JOB_DOWNLOADED, target=job, data={"output_sha256": job.output_sha256}
+        audit_record(
+            actor=actor,
+            action=AuditAction.RENDER_JOB_DOWNLOADED,
+            target=job,
+            data={"output_sha256": job.output_sha256, "download_id": download_id},
         )
-        render_job_downloaded_notify(job, download_id=str(entry.pk))
+        render_job_downloaded_notify(job, download_id=download_id)
     if settings.STORAGES["default"]["BACKEND"].endswith("S3Storage"):
         return str(default_storage.url(job.output_name))
     token = TimestampSigner(salt=_DOWNLOAD_SALT).sign(str(job.pk))

@@ -1,15 +1,17 @@
 """Concurrent writers, in threads and in separate processes, produce one unbroken chain.
 
-Runs on both backends; on PostgreSQL this is the advisory-lock path, on SQLite the
-BEGIN IMMEDIATE path. Each writer commits for real, so this uses `committed_db`.
+Runs on both backends; on PostgreSQL this is the advisory-lock path (entries appended inside
+transactions are chained while each commits), on SQLite the BEGIN IMMEDIATE path. Each writer
+commits for real, so this uses `committed_db`.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import threading
+from contextlib import nullcontext
 
-from django.db import connections
+from django.db import connections, transaction
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
@@ -19,21 +21,24 @@ from audit.services import AuditTarget, audit_record
 APPENDS_PER_WRITER = 40
 
 
-def append_many(writer: str, errors: list[BaseException]) -> None:
+def append_many(writer: str, errors: list[BaseException], in_transactions: bool = False) -> None:
     try:
         for i in range(APPENDS_PER_WRITER):
-            audit_record(
-                actor=None, action=AuditAction.BENCH_APPENDED, target=AuditTarget("writer", writer), data={"i": i}
-            )
+            with transaction.atomic() if in_transactions else nullcontext():
+                audit_record(
+                    actor=None, action=AuditAction.BENCH_APPENDED, target=AuditTarget("writer", writer), data={"i": i}
+                )
     except BaseException as exc:  # reported to the test thread below
         errors.append(exc)
     finally:
         connections.close_all()
 
 
-def run_threads(prefix: str, count: int) -> list[BaseException]:
+def run_threads(prefix: str, count: int, in_transactions: bool = False) -> list[BaseException]:
     errors: list[BaseException] = []
-    threads = [threading.Thread(target=append_many, args=(f"{prefix}{n}", errors)) for n in range(count)]
+    threads = [
+        threading.Thread(target=append_many, args=(f"{prefix}{n}", errors, in_transactions)) for n in range(count)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -62,6 +67,12 @@ def test_eight_threads_append_one_unbroken_chain(committed_db):
     errors = run_threads("thread", 8)
     assert errors == []
     assert_one_unbroken_chain([f"thread{n}" for n in range(8)])
+
+
+def test_eight_threads_appending_inside_transactions_append_one_unbroken_chain(committed_db):
+    errors = run_threads("service", 8, in_transactions=True)
+    assert errors == []
+    assert_one_unbroken_chain([f"service{n}" for n in range(8)])
 
 
 def test_processes_and_threads_together_append_one_unbroken_chain(committed_db):

@@ -1,4 +1,4 @@
-"""On PostgreSQL an append's own commit skips the WAL flush (so the audit lock is never held through an
+"""On PostgreSQL the commit that chains an entry skips the WAL flush (so the audit lock is never held through an
 fsync) and the caller gets control back only after a flush, once per committed transaction.
 
 Personas: the platform itself, appending inside service-style transactions.
@@ -14,7 +14,7 @@ import pytest
 from django.db import connection, transaction
 
 from audit.actions import AuditAction
-from audit.append_sql import DURABLE_SQL
+from audit.append_sql import AFTER_COMMIT_SQL, CHAIN_TRIGGER
 from audit.models import AuditEntry
 from audit.selectors import audit_chain_verify
 from audit.services import AuditTarget, audit_record
@@ -43,28 +43,31 @@ def test_a_committed_transaction_waits_for_one_flush_after_its_commit(committed_
         with transaction.atomic():
             append(1)
             append(2)
-            assert DURABLE_SQL not in seen  # never inside the transaction, so never under the lock
-        assert seen.count(DURABLE_SQL) == 1
+            assert AFTER_COMMIT_SQL not in seen  # never inside the transaction, so never under the lock
+        assert seen.count(AFTER_COMMIT_SQL) == 1
     assert AuditEntry.objects.count() == 2 and audit_chain_verify().ok
 
 
 def test_an_append_in_autocommit_mode_waits_for_its_flush_at_once(committed_db):
     with statements() as seen:
         append(1)
-    assert seen.count(DURABLE_SQL) == 1
+    assert seen.count(AFTER_COMMIT_SQL) == 1
 
 
 def test_a_rolled_back_transaction_waits_for_nothing_and_leaves_no_entry(committed_db):
     with statements() as seen, pytest.raises(RuntimeError), transaction.atomic():
         append(1)
         raise RuntimeError("the business write failed after auditing")
-    assert DURABLE_SQL not in seen
+    assert AFTER_COMMIT_SQL not in seen
     assert AuditEntry.objects.count() == 0
 
 
-def test_the_append_commits_without_a_flush_and_the_session_keeps_its_setting(committed_db):
+def test_the_chaining_commit_skips_its_flush_and_the_session_keeps_its_setting(committed_db):
     with transaction.atomic(), connection.cursor() as cursor:
         append(1)
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on", "staging alone changes nothing"
+        cursor.execute(f"SET CONSTRAINTS {CHAIN_TRIGGER} IMMEDIATE")  # what COMMIT would run
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "off"
     with connection.cursor() as cursor:

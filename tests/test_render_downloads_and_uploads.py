@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from accounts.models import Notification
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from render.models import JobStatus, RenderJob
@@ -77,7 +78,9 @@ def test_the_download_link_serves_exactly_the_stored_output_and_is_audited(tmp_p
     assert "attachment" in response["Content-Disposition"]
     (downloaded,) = job_entries(job, AuditAction.RENDER_JOB_DOWNLOADED)
     assert downloaded.actor_id == story.studio.user.pk
-    assert downloaded.data == {"output_sha256": job.output_sha256}
+    assert downloaded.data == {"output_sha256": job.output_sha256, "download_id": downloaded.data["download_id"]}
+    told = Notification.objects.get(recipient=story.actor.user, kind="render.downloaded")
+    assert told.event_key == f"render.downloaded:{downloaded.data['download_id']}", "the owner is told of this one"
 
 
 def test_every_link_issued_is_audited(tmp_path, clock):

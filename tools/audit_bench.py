@@ -22,14 +22,14 @@ from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from audit import services as audit_services
 from audit.actions import AuditAction
-from audit.append_sql import DURABLE_SQL, FUNCTION
+from audit.append_sql import AFTER_COMMIT_SQL, STAGE_FUNCTION
 from audit.chain import GENESIS_HASH, canonical_entry, chain_hash
 from audit.checkpoints import audit_tree_extend
 from audit.models import AuditEntry
 from audit.selectors import audit_chain_verify
 from audit.services import AuditTarget, audit_record
-from audit.services import _make_durable as services_make_durable
 from tools.scratch import scratch_database
 
 _BASELINE_TABLE = "bench_baseline_insert"
@@ -77,12 +77,11 @@ def _baseline_insert(writer: int, i: int) -> None:
         )
 
 
-def _as_before_async_commit() -> None:
-    """Make this transaction commit as appends did before append_sql.py's asynchronous commit: with the
-    WAL flush inside COMMIT, so under the audit lock, and no separate durability wait."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('synchronous_commit', 'on', true)")
-    connection.run_on_commit = [c for c in connection.run_on_commit if c[1] is not services_make_durable]
+def _chain_in_the_call() -> None:
+    """Make this writer chain as appends did before commit-time chaining (append_sql.py): inside the
+    append statement, so the audit lock is held across its reply, the client's Python (and any
+    statement the service sends after the append) and the COMMIT round trip."""
+    audit_services._chains_at_commit = lambda: False  # a forked writer process: nobody else sees it
 
 
 # Phases of one in-transaction append, in microseconds, summed per writer.
@@ -98,14 +97,15 @@ class _Timing:
         started = time.perf_counter()
         result = execute(sql, params, many, context)
         elapsed = (time.perf_counter() - started) * 1e6
-        if FUNCTION in sql:
+        if STAGE_FUNCTION in sql:
             self.statement["append"] += elapsed
-            if connection.vendor == "postgresql":
-                cursor = context["cursor"]
-                self.statement["lock"] += cursor.fetchone()[3]
-                cursor.scroll(0, mode="absolute")  # leave the row for audit_record
-        elif sql == DURABLE_SQL:
+        elif sql == AFTER_COMMIT_SQL:
             self.statement["durable"] += elapsed
+            cursor = context["cursor"]
+            row = cursor.fetchone()
+            if row is not None:
+                self.statement["lock"] += row[3]
+                cursor.scroll(0, mode="absolute")  # leave the rows for audit_record
         return result
 
 
@@ -120,6 +120,8 @@ def _writer(
     target = AuditTarget("bench-writer", str(writer))
     AuditEntry.objects.exists()  # connect before the clock starts
     timing = _Timing()
+    if mode.startswith("in_call"):
+        _chain_in_the_call()
     barrier.wait()
     with connection.execute_wrapper(timing.wrapper):
         for i in range(appends):
@@ -133,8 +135,8 @@ def _writer(
                 t0 = time.perf_counter()
                 with transaction.atomic():
                     audit_record(actor=None, action=AuditAction.BENCH_APPENDED, target=target, data={"i": i})
-                    if mode == "sync_commit":
-                        _as_before_async_commit()
+                    if mode.endswith("then_write"):
+                        _baseline_insert(writer, i)  # the service's own write after its audit call
                     t1 = time.perf_counter()
                 t2 = time.perf_counter()
                 append = timing.statement["append"] - before["append"]
@@ -224,11 +226,37 @@ class AuditBenchResult:
     appends_per_second: dict[int, list[float]]
     appends_in_transaction: dict[int, list[WriterRun]]
     baseline_inserts_per_second: dict[int, list[float]]
-    # PostgreSQL only: the same appends committed as before (WAL flush under the audit lock).
-    appends_sync_commit: dict[int, list[WriterRun]]
+    # PostgreSQL only, by mode: "in_call" (the same appends chained in the call, as before commit-time
+    # chaining), and "transaction_then_write" / "in_call_then_write" (each followed by one business INSERT
+    # in its transaction, as services write after auditing).
+    appends_compared: dict[str, dict[int, list[WriterRun]]]
     tree_extend_us_per_entry: float
     verify_entries: int
     verify_seconds: list[float]
+
+    def _comparison_lines(self, writers: int, now: float, baseline: float) -> list[str]:
+        def median_of(mode: str, key: str = "rate") -> float:
+            values = self.appends_compared[mode][writers]
+            return statistics.median(r.rate if key == "rate" else r.phase_us[key] for r in values)
+
+        def runs(mode: str) -> str:
+            return ", ".join(f"{r.rate:.0f}" for r in self.appends_compared[mode][writers])
+
+        in_call = median_of("in_call")
+        then_write, in_call_then_write = median_of("transaction_then_write"), median_of("in_call_then_write")
+        return [
+            f"  the same appends chained in the call, as before commit-time chaining (the audit lock held "
+            f"across the reply, the client's Python and the COMMIT round trip): median {in_call:.0f} (runs: "
+            f"{runs('in_call')}); ratio to the baseline INSERTs: {in_call / baseline:.2f}; lock wait "
+            f"{median_of('in_call', 'lock_wait'):.0f} us per append (now {median_of('transaction', 'lock_wait'):.0f}); "
+            f"now / before: {now / in_call:.2f}x",
+            f"  each followed by one business INSERT in its transaction (services write after auditing): chained at "
+            f"commit {then_write:.0f}/s (runs: {runs('transaction_then_write')}), lock wait "
+            f"{median_of('transaction_then_write', 'lock_wait'):.0f} us; chained in the call "
+            f"{in_call_then_write:.0f}/s (runs: {runs('in_call_then_write')}), lock wait "
+            f"{median_of('in_call_then_write', 'lock_wait'):.0f} us; "
+            f"now / before: {then_write / in_call_then_write:.2f}x",
+        ]
 
     def lines(self) -> list[str]:
         def runs(values: list[float]) -> str:
@@ -258,15 +286,8 @@ class AuditBenchResult:
                 f"{wrapped[writers] / medians[writers]:.2f}; ratio to the baseline INSERTs: "
                 f"{wrapped[writers] / baseline:.2f}"
             )
-            if self.appends_sync_commit.get(writers):
-                before = statistics.median(r.rate for r in self.appends_sync_commit[writers])
-                lock = statistics.median(r.phase_us["lock_wait"] for r in self.appends_sync_commit[writers])
-                out.append(
-                    f"  the same appends committed as before (synchronous commit, WAL flush under the audit lock): "
-                    f"median {before:.0f} (runs: {runs([r.rate for r in self.appends_sync_commit[writers]])}); "
-                    f"ratio to the baseline INSERTs: {before / baseline:.2f}; lock wait {lock:.0f} us per append; "
-                    f"speed-up now: {wrapped[writers] / before:.2f}x"
-                )
+            if self.appends_compared:
+                out.extend(self._comparison_lines(writers, wrapped[writers], baseline))
             phases = {p: statistics.median(r.phase_us[p] for r in results) for p in PHASES}
             if self.vendor != "postgresql":
                 out.append(
@@ -277,10 +298,10 @@ class AuditBenchResult:
                 continue
             out.append(
                 f"  where one in-transaction append's time goes ({writers} writer(s), mean us, median of runs): "
-                f"Python before the call (checks, canonical JSON) {phases['prepare']:.0f}; append call round trip "
-                f"{phases['append_call']:.0f}, of which waiting for the audit lock {phases['lock_wait']:.0f}; "
-                f"COMMIT {phases['commit']:.0f}; durability wait after commit {phases['durable_wait']:.0f}; "
-                "Merkle node writes: none (0 per append)"
+                f"Python before the call (checks, canonical JSON) {phases['prepare']:.0f}; staging call round trip "
+                f"{phases['append_call']:.0f}; COMMIT (chaining included) {phases['commit']:.0f}, of which waiting "
+                f"for the audit lock {phases['lock_wait']:.0f}; durability wait after commit "
+                f"{phases['durable_wait']:.0f}; Merkle node writes: none (0 per append)"
             )
         out.append(
             f"Merkle tree nodes are written in batches by audit_tree_extend (checkpoint job, or the first proof "
@@ -312,9 +333,13 @@ def run_audit_bench(
         throughput: dict[int, list[float]] = {}
         wrapped: dict[int, list[WriterRun]] = {}
         baseline: dict[int, list[float]] = {}
-        synchronous: dict[int, list[WriterRun]] = {}
+        compared: dict[str, dict[int, list[WriterRun]]] = {}
+        if connection.vendor == "postgresql":
+            compared = {mode: {} for mode in ("transaction", "in_call", "transaction_then_write", "in_call_then_write")}
         for count in writers:
-            throughput[count], wrapped[count], baseline[count], synchronous[count] = [], [], [], []
+            throughput[count], wrapped[count], baseline[count] = [], [], []
+            for by_writers in compared.values():
+                by_writers[count] = []
             for run in range(repeat):
                 # Interleaved, so that load from elsewhere on the machine hits all three alike.
                 rate = appends_per_second(writers=count, total_appends=appends, mode="baseline").rate
@@ -326,10 +351,12 @@ def run_audit_bench(
                 result = appends_per_second(writers=count, total_appends=appends, mode="transaction")
                 wrapped[count].append(result)
                 report(f"  writers={count} run {run + 1}/{repeat}: {result.rate:.0f} appends/s in transactions")
-                if connection.vendor == "postgresql":
-                    result = appends_per_second(writers=count, total_appends=appends, mode="sync_commit")
-                    synchronous[count].append(result)
-                    report(f"  writers={count} run {run + 1}/{repeat}: {result.rate:.0f} appends/s committed as before")
+                if compared:
+                    compared["transaction"][count].append(result)
+                for mode in [m for m in compared if m != "transaction"]:
+                    result = appends_per_second(writers=count, total_appends=appends, mode=mode)
+                    compared[mode][count].append(result)
+                    report(f"  writers={count} run {run + 1}/{repeat}: {result.rate:.0f} appends/s {mode}")
         started = time.perf_counter()
         size = audit_tree_extend()  # the tree is empty so far: appends write no nodes
         extend_us = (time.perf_counter() - started) * 1e6 / max(1, size)
@@ -348,7 +375,7 @@ def run_audit_bench(
             appends_per_second=throughput,
             appends_in_transaction=wrapped,
             baseline_inserts_per_second=baseline,
-            appends_sync_commit=synchronous,
+            appends_compared=compared,
             tree_extend_us_per_entry=extend_us,
             verify_entries=verified.entries_checked,
             verify_seconds=timings,
