@@ -104,14 +104,19 @@ BEGIN
             NEW.data, v_prev,
             encode(sha256(decode(v_prev, 'hex')
                           || convert_to(NEW.canonical_head || v_seq::text || NEW.canonical_tail, 'UTF8')), 'hex'));
-    -- Session settings (they survive the commit, and roll back with it): what audit_record learns afterwards.
-    IF coalesce(current_setting('audit.first_seq', true), '') = '' THEN
+    -- Session settings (they survive the commit, and roll back with it): what audit_record learns
+    -- afterwards. The range starts afresh at a transaction's first chaining, so a range the caller
+    -- never read back (its after-commit call did not run) cannot shift this one.
+    IF coalesce(current_setting('audit.chained_in_transaction', true), '') = ''
+       OR coalesce(current_setting('audit.first_seq', true), '') = '' THEN
+        PERFORM set_config('audit.chained_in_transaction', 'yes', true);
         PERFORM set_config('audit.first_seq', v_seq::text, false);
+        PERFORM set_config('audit.lock_wait_us', v_waited::text, false);
+    ELSE
+        PERFORM set_config('audit.lock_wait_us',
+                           (current_setting('audit.lock_wait_us')::bigint + v_waited)::text, false);
     END IF;
     PERFORM set_config('audit.last_seq', v_seq::text, false);
-    PERFORM set_config('audit.lock_wait_us',
-                       (coalesce(nullif(current_setting('audit.lock_wait_us', true), ''), '0')::bigint
-                        + v_waited)::text, false);
     RETURN NULL;
 END $$;
 """

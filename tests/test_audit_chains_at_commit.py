@@ -125,6 +125,19 @@ def test_after_staging_every_other_constraint_is_checked_at_once(committed_db):
     assert AuditEntry.objects.count() == 1
 
 
+def test_a_commit_whose_follow_up_never_ran_does_not_shift_the_next_transactions_seqs(committed_db):
+    def another_callback_fails() -> None:
+        raise RuntimeError("an on-commit callback registered before the audit's failed")
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        transaction.on_commit(another_callback_fails)
+        first = append("first")
+    assert first.seq is None, "its follow-up after the commit never ran"
+    with transaction.atomic():
+        second = append("second")
+    assert second.seq == 2 and AuditEntry.objects.get(seq=2).entry_hash == second.entry_hash
+
+
 def test_autocommit_appends_are_chained_at_once(committed_db):
     entry = append("autocommit")
     assert entry.seq == 1 and AuditEntry.objects.get().entry_hash == entry.entry_hash
