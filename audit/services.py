@@ -39,6 +39,7 @@ from audit.cadence import checkpoint_when_due
 from audit.chain import GENESIS_HASH, canonical_entry_around_seq, chain_hash, normalise_data
 from audit.models import AuditEntry
 from config import clock
+from config.prepared import carry_with_commit, rows_carried_by_commit
 
 SYSTEM_LABEL = "system"
 
@@ -169,9 +170,11 @@ def _append_on_postgresql(entry: AuditEntry, head: str, tail: str) -> None:
                 chain_now,
             ],
         )
-        seq, prev_hash, entry_hash = cursor.fetchone()
-    if seq is not None:
-        _mark_chained(entry, seq, prev_hash, entry_hash)
+        # Staged for the commit to chain, the statement returns nothing worth reading, and not reading
+        # it lets a caller's pipeline send it with the statements after it.
+        chained = cursor.fetchone() if chain_now else None
+    if chained is not None and chained[0] is not None:
+        _mark_chained(entry, *chained)
     if connection.in_atomic_block:
         _after_commit_once()
         transaction.on_commit(functools.partial(_fill_in_after_commit, entry))
@@ -185,11 +188,16 @@ def _mark_chained(entry: AuditEntry, seq: int, prev_hash: str, entry_hash: str) 
     entry._state.db = connection.alias
 
 
-def _after_commit() -> list[tuple[int, str, str]]:
-    """Wait for the WAL flush the chaining commit skipped; return what it chained; checkpoint if due."""
-    with connection.cursor() as cursor:
-        cursor.execute(AFTER_COMMIT_SQL)
-        chained = [(seq, prev_hash, entry_hash) for seq, prev_hash, entry_hash, _lock_wait_us in cursor.fetchall()]
+def _after_commit(carried: list[Any] | None = None) -> list[tuple[int, str, str]]:
+    """Wait for the WAL flush the chaining commit skipped; return what it chained; checkpoint if due.
+
+    `carried`: the rows of that statement when the COMMIT carried it in its own round trip (the wait is
+    then over already)."""
+    if carried is None:
+        with connection.cursor() as cursor:
+            cursor.execute(AFTER_COMMIT_SQL)
+            carried = cursor.fetchall()
+    chained = [(seq, prev_hash, entry_hash) for seq, prev_hash, entry_hash, _lock_wait_us in carried]
     for seq, _prev_hash, _entry_hash in chained:
         checkpoint_when_due(seq)
     return chained
@@ -203,7 +211,7 @@ class _AfterTransactionCommit:
 
     def __call__(self) -> None:
         self.ran = True
-        chained = _after_commit()
+        chained = _after_commit(rows_carried_by_commit(AFTER_COMMIT_SQL))
         if chained:
             connection._audit_chained = collections.deque(chained)  # type: ignore[attr-defined]
 
@@ -234,3 +242,6 @@ def _after_commit_once() -> None:
         for sids, callback in registered
     ):
         transaction.on_commit(_AfterTransactionCommit())
+    # Its wait for the WAL flush then travels with the COMMIT. (Asked again after a rolled-back
+    # savepoint took the callback with it: asking twice is asking once.)
+    carry_with_commit(AFTER_COMMIT_SQL)

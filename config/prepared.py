@@ -1,4 +1,5 @@
-"""Server-side prepared statements for the few fixed statements on a hot path (the licence gate's).
+"""Server-side prepared statements for the few fixed statements on a hot path (the licence gate's),
+and pipelines that send several statements in one round trip.
 
 On PostgreSQL a statement prepared once per connection is executed from then on without being parsed
 or planned again: for the gate's read (six small joins and an aggregate) planning took four times as
@@ -11,6 +12,8 @@ connection changes. Elsewhere (SQLite) this is a plain cursor.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -70,15 +73,15 @@ class _ReusedPreparedCursor:
             return self.cursor.fetchone()
 
 
-def prepared_cursor(connection: BaseDatabaseWrapper = default_connection) -> Any:
+def prepared_cursor(connection: BaseDatabaseWrapper = default_connection, *, slot: str = "default") -> Any:
     """A cursor whose statements are prepared on the server the first time this connection runs them.
 
     Only for fixed SQL text with parameters of fixed types: the statement cache is keyed by both.
     While queries are logged (DEBUG, `CaptureQueriesContext`) or an execute wrapper is installed, it is
     Django's wrapped cursor as usual, so every statement is seen; otherwise one cursor per connection
-    is reused. Use it as `with prepared_cursor() as cursor:` then `execute` and `fetchone`."""
-    if connection is default_connection:  # the thread's wrapper itself: the proxy looks it up on every attribute
-        connection = connections[DEFAULT_DB_ALIAS]
+    is reused (one per `slot`: statements sent together in a pipeline each need a cursor of their own to
+    hold their results). Use it as `with prepared_cursor() as cursor:` then `execute` and `fetchone`."""
+    connection = _the_wrapper(connection)
     if connection.vendor != "postgresql":
         return connection.cursor()
     connection.close_if_health_check_failed()
@@ -87,11 +90,64 @@ def prepared_cursor(connection: BaseDatabaseWrapper = default_connection) -> Any
     if raw.prepare_threshold is None:
         raw.prepare_threshold = _ONLY_WHEN_ASKED
     if not connection.queries_logged and not connection.execute_wrappers:
-        reused: _ReusedPreparedCursor | None = getattr(connection, "_reused_prepared_cursor", None)
+        slots: dict[str, _ReusedPreparedCursor] | None = getattr(connection, "_reused_prepared_cursors", None)
+        if slots is None:
+            slots = connection._reused_prepared_cursors = {}  # type: ignore[attr-defined]
+        reused = slots.get(slot)
         if reused is None or reused.raw is not raw or reused.cursor.closed:
-            reused = _ReusedPreparedCursor(connection, raw)
-            connection._reused_prepared_cursor = reused  # type: ignore[attr-defined]
+            reused = slots[slot] = _ReusedPreparedCursor(connection, raw)
         return reused
     with connection.wrap_database_errors:
         cursor: CursorWrapper = connection._prepare_cursor(_prepared_cursor_class()(raw))  # type: ignore[attr-defined]
     return cursor
+
+
+def _the_wrapper(connection: BaseDatabaseWrapper) -> BaseDatabaseWrapper:
+    if connection is default_connection:  # the thread's wrapper itself: the proxy looks it up on every attribute
+        return connections[DEFAULT_DB_ALIAS]
+    return connection
+
+
+@contextmanager
+def pipelined(connection: BaseDatabaseWrapper = default_connection) -> Iterator[None]:
+    """Send the statements executed inside the block together, in one round trip, when the block ends.
+
+    The server still runs them one after the other, each (under READ COMMITTED) in a snapshot of its
+    own taken when it starts, and in the caller's transaction (whose BEGIN, when due, travels with
+    them). So a statement's results are there to fetch only after the block: execute inside, fetch
+    after. A fetch inside the block works too, but costs the round trip it was meant to save. The
+    first error raises when the block ends, and the statements after it are not run.
+
+    Elsewhere (SQLite, or a libpq without pipelines) each statement runs as it is executed.
+    """
+    connection = _the_wrapper(connection)
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from psycopg import Pipeline
+
+    connection.ensure_connection()
+    if not Pipeline.is_supported():
+        yield
+        return
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
+
+
+def carry_with_commit(sql: str, connection: BaseDatabaseWrapper = default_connection) -> None:
+    """Have the current transaction's COMMIT carry `sql` (fixed text, no parameters) in its round trip.
+
+    For a statement that must run right after the commit, outside the transaction: its rows are then
+    kept for `rows_carried_by_commit`, read by an on_commit callback. A rollback forgets the request.
+    Without the project's PostgreSQL backend (SQLite) nothing is carried, and the callback finds no rows.
+    """
+    carried: list[str] | None = getattr(_the_wrapper(connection), "carried_by_commit", None)
+    if carried is not None and sql not in carried:
+        carried.append(sql)
+
+
+def rows_carried_by_commit(sql: str, connection: BaseDatabaseWrapper = default_connection) -> list[Any] | None:
+    """The rows `sql` returned when the last COMMIT carried it, once; None if it carried no such statement
+    (or the statement failed after the commit): the caller then runs the statement itself."""
+    kept: dict[str, list[Any]] | None = getattr(_the_wrapper(connection), "rows_carried_by_commit", None)
+    return None if kept is None else kept.pop(sql, None)

@@ -16,7 +16,7 @@ from audit.actions import AuditAction
 from audit.services import AuditTarget, audit_record
 from config import clock
 from config.errors import Conflict, NotFound
-from config.prepared import prepared_cursor
+from config.prepared import pipelined, prepared_cursor
 from licensing.codes import LicensingCode
 from licensing.license_states import license_transition
 from licensing.lifecycle import license_event
@@ -33,7 +33,7 @@ from licensing.selectors import (
     GateFacts,
     adaptation_in_force,
     gate_facts,
-    gate_license_lock,
+    gate_facts_locked,
 )
 from licensing.trust import TrustedOwnerKey, owner_key_trust, pinned_platform_keys, revocation_on_record
 from licensing.verification import SignedLicense, VerifiedDocument, verify_signed
@@ -236,9 +236,8 @@ class _GateCheck:
 def _authorize(check: _GateCheck, *, reserve: bool, actor: Actor) -> Authorization:
     """One check; with `reserve`, inside the caller's transaction, also take a use."""
     refused = partial(Authorization.refuse, str(check.license_id))
-    if reserve and not gate_license_lock(license_id=check.license_id):
-        return refused(RefusalReason.LICENSE_NOT_FOUND)
-    facts = gate_facts(license_id=check.license_id, work_file_sha256=check.sha256, studio_id=check.studio_id)
+    read = gate_facts_locked if reserve else gate_facts
+    facts = read(license_id=check.license_id, work_file_sha256=check.sha256, studio_id=check.studio_id)
     if facts is None:
         return refused(RefusalReason.LICENSE_NOT_FOUND)
     refusal, verified, work_id = _evaluate(facts, studio_id=check.studio_id, request=check.request)
@@ -263,32 +262,35 @@ def _reserve_locked(facts: GateFacts, *, verified: VerifiedDocument, check: _Gat
     limit = verified.scope.max_renders
     used = facts.renders_used + 1
     exhausted = used >= limit
-    # One UPDATE of the licence row, before any audit entry: the audit lock is held to commit, and a
-    # second UPDATE of a row this transaction already changed re-checks its foreign keys (KEY SHARE on
-    # the likeness), which deadlocked with a render holding that likeness while it waited for the audit lock.
-    if exhausted:
-        license = License.objects.select_related("likeness").get(pk=check.license_id)
-        license_transition(
-            license,
-            to=LicenseStatus.EXHAUSTED,
-            action=AuditAction.LICENSE_EXHAUSTED,
-            data={"renders": limit},
-            changes={"renders_used": used},
-            at=check.request.at,
-            actor=actor,
-        )
-    else:
-        _take_use(check.license_id, used)
-    target = AuditTarget("licensing.license", facts.license_id)
-    audit_record(
+    # One UPDATE of the licence row: a second UPDATE of a row this transaction already changed
+    # re-checks its foreign keys (KEY SHARE on the likeness), which once deadlocked with a render.
+    record_the_use = partial(
+        audit_record,
         actor=actor,
         action=AuditAction.LICENSE_USE_RESERVED,
-        target=target,
+        target=AuditTarget("licensing.license", facts.license_id),
         data={"use": used, "of": limit, "work_file_sha256": check.sha256, "purpose": check.request.purpose},
         actor_label=None if actor is not None else "render-gate",
     )
-    if exhausted:
-        license_event(license=license, event="license.exhausted", data={"renders": limit})
+    if not exhausted:
+        # Nothing is read back from either statement before the commit (the entry is chained then),
+        # so the use and its audit entry travel to the server together.
+        with pipelined():
+            _take_use(check.license_id, used)
+            record_the_use()
+        return used
+    license = License.objects.select_related("likeness").get(pk=check.license_id)
+    license_transition(
+        license,
+        to=LicenseStatus.EXHAUSTED,
+        action=AuditAction.LICENSE_EXHAUSTED,
+        data={"renders": limit},
+        changes={"renders_used": used},
+        at=check.request.at,
+        actor=actor,
+    )
+    record_the_use()
+    license_event(license=license, event="license.exhausted", data={"renders": limit})
     return used
 
 

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from accounts.roles import Role
 from audit.access import is_admin
 from config.errors import Conflict, NotFound
-from config.prepared import prepared_cursor
+from config.prepared import pipelined, prepared_cursor
 from licensing.codes import LicensingCode
 from licensing.documents import jwk, parse, parse_time
 from licensing.models import (
@@ -377,11 +377,34 @@ def _terms(aggregated: Any) -> list[AdaptationTerm]:
 
 
 def gate_facts(*, license_id: uuid.UUID, work_file_sha256: str, studio_id: str) -> GateFacts | None:
-    facts_sql, _ = _gate_sql(connection.vendor)
-    params = [RightKind.ADAPT.value, _uuid_param(studio_id), work_file_sha256, _uuid_param(license_id)]
+    """What the gate reads about a licence, the file and the studio, in one statement."""
     with prepared_cursor() as cursor:
-        cursor.execute(facts_sql, params)
-        row = cursor.fetchone()
+        cursor.execute(*_gate_facts_statement(license_id, work_file_sha256, studio_id))
+        return _gate_facts(cursor.fetchone())
+
+
+def gate_facts_locked(*, license_id: uuid.UUID, work_file_sha256: str, studio_id: str) -> GateFacts | None:
+    """Lock the licence row for the rest of the caller's transaction, then read `gate_facts`.
+
+    Two statements, so the read takes its snapshot after the lock is held and sees whatever committed
+    before it (a revocation, a freeze, another render's use): one statement would read the joined
+    rows as they were before it waited for the lock. They travel in one round trip. None if there is
+    no such licence (nothing is locked then)."""
+    with prepared_cursor(slot="lock") as lock, prepared_cursor() as read:
+        with pipelined():
+            lock.execute(_lock_sql(connection.vendor), [_uuid_param(license_id)])
+            read.execute(*_gate_facts_statement(license_id, work_file_sha256, studio_id))
+        if lock.fetchone() is None:
+            return None
+        return _gate_facts(read.fetchone())
+
+
+def _gate_facts_statement(license_id: uuid.UUID, work_file_sha256: str, studio_id: str) -> tuple[str, list[Any]]:
+    facts_sql, _ = _gate_sql(connection.vendor)
+    return facts_sql, [RightKind.ADAPT.value, _uuid_param(studio_id), work_file_sha256, _uuid_param(license_id)]
+
+
+def _gate_facts(row: Any) -> GateFacts | None:
     if row is None:
         return None
     return GateFacts(
@@ -416,16 +439,6 @@ def _lock_sql(vendor: str) -> str:
     # SQLite has no row locks: its transactions take the whole database's write lock instead.
     lock = " FOR UPDATE" if vendor == "postgresql" else ""
     return f"SELECT 1 FROM {License._meta.db_table} WHERE id = %s{lock}"
-
-
-def gate_license_lock(*, license_id: uuid.UUID) -> bool:
-    """Lock the licence row for the rest of the caller's transaction; False if there is no such licence.
-
-    Its own statement, before `gate_facts`: that read then takes its snapshot after the lock is held,
-    so whatever committed before it (a revocation, a freeze, another render's use) is seen."""
-    with prepared_cursor() as cursor:
-        cursor.execute(_lock_sql(connection.vendor), [_uuid_param(license_id)])
-        return cursor.fetchone() is not None
 
 
 def _adaptation_terms(*, work_id: str, studio_id: str) -> list[AdaptationTerm]:

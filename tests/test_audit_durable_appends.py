@@ -6,12 +6,12 @@ Personas: the platform itself, appending inside service-style transactions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from audit.actions import AuditAction
 from audit.append_sql import AFTER_COMMIT_SQL, CHAIN_TRIGGER
@@ -22,16 +22,27 @@ from audit.services import AuditTarget, audit_record
 pytestmark = pytest.mark.postgres
 
 
+class Statements:
+    """Every statement the connection has sent so far, in order (the query log also lists what a
+    COMMIT carries in its round trip)."""
+
+    def __init__(self, log: CaptureQueriesContext) -> None:
+        self.log = log
+
+    def count(self, sql: str) -> int:
+        return self.sent().count(sql)
+
+    def sent(self) -> list[str]:
+        return [query["sql"] for query in self.log.captured_queries]
+
+    def __contains__(self, sql: object) -> bool:
+        return sql in self.sent()
+
+
 @contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        yield seen
+def statements() -> Iterator[Statements]:
+    with CaptureQueriesContext(connection) as log:
+        yield Statements(log)
 
 
 def append(i: int) -> None:
@@ -45,6 +56,7 @@ def test_a_committed_transaction_waits_for_one_flush_after_its_commit(committed_
             append(2)
             assert AFTER_COMMIT_SQL not in seen  # never inside the transaction, so never under the lock
         assert seen.count(AFTER_COMMIT_SQL) == 1
+        assert seen.sent()[-2:] == ["COMMIT", AFTER_COMMIT_SQL], "right after the COMMIT, outside the transaction"
     assert AuditEntry.objects.count() == 2 and audit_chain_verify().ok
 
 

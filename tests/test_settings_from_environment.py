@@ -62,7 +62,7 @@ def test_production_variables_select_postgres_a_broker_and_s3(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.db.backends.postgresql",
+        "config.postgresql",
         "False",
         "False",
         "config.s3.S3Storage",
