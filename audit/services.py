@@ -39,7 +39,7 @@ from audit.cadence import checkpoint_when_due
 from audit.chain import GENESIS_HASH, canonical_entry_around_seq, chain_hash, normalise_data
 from audit.models import AuditEntry
 from config import clock
-from config.prepared import carry_with_commit, rows_carried_by_commit
+from config.prepared import carry_with_commit, prepared_cursor, rows_carried_by_commit
 
 SYSTEM_LABEL = "system"
 
@@ -154,7 +154,7 @@ def _chains_at_commit() -> bool:
 
 def _append_on_postgresql(entry: AuditEntry, head: str, tail: str) -> None:
     chain_now = not _chains_at_commit()
-    with connection.cursor() as cursor:
+    with prepared_cursor(slot="audit") as cursor:  # prepared: parsed and planned once per connection
         cursor.execute(
             STAGE_SQL,
             [

@@ -23,7 +23,7 @@ from django.db.backends.utils import CursorWrapper
 
 # Django turns psycopg's automatic preparing off (None); a threshold that is never reached keeps it
 # off for every statement that does not ask, while letting `prepare=True` work.
-_ONLY_WHEN_ASKED = 1 << 30
+ONLY_WHEN_ASKED = 1 << 30
 _cursor_class: Any = None
 
 
@@ -88,7 +88,7 @@ def prepared_cursor(connection: BaseDatabaseWrapper = default_connection, *, slo
     connection.ensure_connection()
     raw = connection.connection
     if raw.prepare_threshold is None:
-        raw.prepare_threshold = _ONLY_WHEN_ASKED
+        raw.prepare_threshold = ONLY_WHEN_ASKED
     if not connection.queries_logged and not connection.execute_wrappers:
         slots: dict[str, _ReusedPreparedCursor] | None = getattr(connection, "_reused_prepared_cursors", None)
         if slots is None:
@@ -135,7 +135,8 @@ def pipelined(connection: BaseDatabaseWrapper = default_connection) -> Iterator[
 
 
 def carry_with_commit(sql: str, connection: BaseDatabaseWrapper = default_connection) -> None:
-    """Have the current transaction's COMMIT carry `sql` (fixed text, no parameters) in its round trip.
+    """Have the current transaction's COMMIT carry `sql` (fixed text, no parameters; prepared on the
+    server the first time) in its round trip.
 
     For a statement that must run right after the commit, outside the transaction: its rows are then
     kept for `rows_carried_by_commit`, read by an on_commit callback. A rollback forgets the request.

@@ -273,3 +273,24 @@ def make_licensed_story(*, approve: bool = True, **overrides: Any) -> LicensedSt
     if approve:
         license = license_approve(license=license, actor=actor.user)
     return LicensedStory(actor=actor, rights_holder=rights_holder, studio=studio, work=work, license=license)
+
+
+def ask_the_gate(story: LicensedStory, *, reserve: bool, purpose: str = "film") -> Any:
+    """The studio's render worker asks the gate about the story's licence (a 30 s video, DE)."""
+    from licensing.gate import license_authorize
+
+    return license_authorize(
+        license_id=story.license.pk,
+        studio=story.studio.organisation,
+        work_file_sha256=story.work.file_sha256,
+        purpose=purpose,
+        media_type="video",
+        duration_seconds=30,
+        territory="DE",
+        reserve=reserve,
+    )
+
+
+def reserve_a_render(story: LicensedStory) -> Any:
+    """One use of the story's licence for a film, as a render takes it."""
+    return ask_the_gate(story, reserve=True)

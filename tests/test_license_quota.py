@@ -12,32 +12,19 @@ import pytest
 from django.db import connection, connections
 
 from audit.models import AuditEntry
-from licensing.gate import license_authorize, license_release_use
+from licensing.gate import license_release_use
 from licensing.models import License, LicenseStatus
 from licensing.refusals import RefusalReason
-from tests.factories import make_licensed_story
-
-
-def reserve(story):
-    return license_authorize(
-        license_id=story.license.pk,
-        studio=story.studio.organisation,
-        work_file_sha256=story.work.file_sha256,
-        purpose="film",
-        media_type="video",
-        duration_seconds=30,
-        territory="DE",
-        reserve=True,
-    )
+from tests.factories import ask_the_gate, make_licensed_story, reserve_a_render
 
 
 @pytest.mark.django_db
 def test_each_passed_render_takes_one_use_and_the_last_exhausts_the_licence(clock):
     story = make_licensed_story(max_renders=2)
-    assert [reserve(story).use_number, reserve(story).use_number] == [1, 2]
+    assert [reserve_a_render(story).use_number, reserve_a_render(story).use_number] == [1, 2]
     license = License.objects.get(pk=story.license.pk)
     assert (license.status, license.renders_used) == (LicenseStatus.EXHAUSTED, 2)
-    assert reserve(story).reason == RefusalReason.LICENSE_EXHAUSTED
+    assert reserve_a_render(story).reason == RefusalReason.LICENSE_EXHAUSTED
     actions = list(AuditEntry.objects.filter(target_id=str(license.pk)).values_list("action", flat=True))
     # The last use exhausts the licence in the same UPDATE that counts it, so "exhausted" is written first.
     assert actions.count("license.use_reserved") == 2 and actions[-2:] == ["license.exhausted", "license.use_reserved"]
@@ -46,16 +33,7 @@ def test_each_passed_render_takes_one_use_and_the_last_exhausts_the_licence(cloc
 @pytest.mark.django_db
 def test_a_refused_render_takes_no_use(clock):
     story = make_licensed_story(max_renders=2)
-    refused = license_authorize(
-        license_id=story.license.pk,
-        studio=story.studio.organisation,
-        work_file_sha256=story.work.file_sha256,
-        purpose="advertising",
-        media_type="video",
-        duration_seconds=30,
-        territory="DE",
-        reserve=True,
-    )
+    refused = ask_the_gate(story, reserve=True, purpose="advertising")
     assert refused.reason == RefusalReason.PURPOSE_NOT_PERMITTED
     assert License.objects.get(pk=story.license.pk).renders_used == 0
 
@@ -64,25 +42,17 @@ def test_a_refused_render_takes_no_use(clock):
 def test_a_check_without_reserving_takes_no_use(clock):
     story = make_licensed_story(max_renders=1)
     for _ in range(3):
-        assert license_authorize(
-            license_id=story.license.pk,
-            studio=story.studio.organisation,
-            work_file_sha256=story.work.file_sha256,
-            purpose="film",
-            media_type="video",
-            duration_seconds=30,
-            territory="DE",
-        ).allowed
+        assert ask_the_gate(story, reserve=False).allowed
     assert License.objects.get(pk=story.license.pk).renders_used == 0
 
 
 @pytest.mark.django_db
 def test_a_use_released_by_a_failed_render_reopens_an_exhausted_licence(clock):
     story = make_licensed_story(max_renders=1)
-    assert reserve(story).allowed
+    assert reserve_a_render(story).allowed
     license = license_release_use(license_id=story.license.pk)
     assert (license.status, license.renders_used) == (LicenseStatus.ACTIVE, 0)
-    assert reserve(story).use_number == 1
+    assert reserve_a_render(story).use_number == 1
 
 
 def test_concurrent_renders_never_overrun_the_quota(committed_db):
@@ -96,7 +66,7 @@ def test_concurrent_renders_never_overrun_the_quota(committed_db):
         try:
             License.objects.exists()  # connect before the race starts
             barrier.wait()
-            decision = reserve(story)
+            decision = reserve_a_render(story)
             with lock:
                 results.append(decision.use_number if decision.allowed else decision.reason)
         finally:

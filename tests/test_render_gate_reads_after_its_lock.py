@@ -15,26 +15,13 @@ import psycopg
 import pytest
 from django.db import connection, connections
 
-from licensing.gate import Authorization, license_authorize
+from licensing.gate import Authorization
 from licensing.models import License
 from licensing.refusals import RefusalReason
 from likeness.models import Likeness, LikenessStatus
-from tests.factories import make_licensed_story
+from tests.factories import make_licensed_story, reserve_a_render
 
 pytestmark = pytest.mark.postgres
-
-
-def reserve(story) -> Authorization:
-    return license_authorize(
-        license_id=story.license.pk,
-        studio=story.studio.organisation,
-        work_file_sha256=story.work.file_sha256,
-        purpose="film",
-        media_type="video",
-        duration_seconds=30,
-        territory="DE",
-        reserve=True,
-    )
 
 
 def waiting_for_a_lock(admin: psycopg.Connection) -> int:
@@ -54,7 +41,7 @@ def test_a_freeze_committed_while_the_gate_waited_for_the_licence_is_seen(commit
 
     def render_worker() -> None:
         try:
-            decisions.append(reserve(story))
+            decisions.append(reserve_a_render(story))
         finally:
             connections.close_all()
 
@@ -78,5 +65,5 @@ def test_a_licence_that_does_not_exist_is_refused_and_nothing_is_locked(committe
     story = make_licensed_story(max_renders=3)
     License.objects.filter(pk=story.license.pk).update(renders_used=0)
     story.license.pk = "00000000-0000-4000-8000-000000000000"
-    assert reserve(story).reason == RefusalReason.LICENSE_NOT_FOUND
+    assert reserve_a_render(story).reason == RefusalReason.LICENSE_NOT_FOUND
     assert not connection.in_atomic_block

@@ -20,6 +20,8 @@ from typing import Any
 
 from django.db.backends.postgresql import base
 
+from config.prepared import ONLY_WHEN_ASKED
+
 logger = logging.getLogger(__name__)
 
 
@@ -41,6 +43,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._commit()  # type: ignore[misc]
             return
         raw = self.connection
+        if raw.prepare_threshold is None:  # Django turns preparing off; asking for it must still work
+            raw.prepare_threshold = ONLY_WHEN_ASKED
         commit, reads = raw.cursor(), [raw.cursor() for _ in carried]
         started = time.monotonic()
         try:
@@ -49,7 +53,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
                     with raw.pipeline():
                         commit.execute("COMMIT")
                         for cursor, sql in zip(reads, carried, strict=True):
-                            cursor.execute(sql)
+                            cursor.execute(sql, prepare=True)  # fixed text: parsed and planned once
                 except Error:
                     if not _succeeded(commit, pq.ExecStatus.COMMAND_OK):
                         raise  # the COMMIT itself failed: Django handles that as it always has
