@@ -10,7 +10,8 @@ entries through the service and the API next to the pure algorithm, with SQL que
 (tools/face_search_bench.py: 1:N face search, the platform's index vs the exact scan, e.g.
 `bench face_search --sizes 100000,1000000 --dims 512`;
 smoke: `--sizes 2000 --queries 50`), `license_authorize` (tools/license_bench.py: the licence gate against
-one bare Ed25519 verify, its reserve against a round trip per statement; smoke: `--smoke`), `watermark` (tools/watermark_bench.py: robustness, speed and
+one bare Ed25519 verify, its reserve against a round trip per statement; smoke: `--smoke`), `watermark`
+(tools/watermark_bench.py: robustness, speed and
 PSNR against invisible-watermark's dwtDctSvd run from `--baseline-python`; smoke: `--smoke`), `render`
 (tools/render_bench.py: frames/s of the per-frame path with each engine against a copy-through transcode,
 peak memory of 10 s vs 60 s jobs in fresh processes, and the share of a whole job spent outside face
