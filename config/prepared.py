@@ -27,7 +27,7 @@ ONLY_WHEN_ASKED = 1 << 30
 _cursor_class: Any = None
 
 
-def _prepared_cursor_class() -> Any:
+def prepared_cursor_class() -> Any:
     global _cursor_class  # noqa: PLW0603 - built once, on first use, so SQLite never imports psycopg
     if _cursor_class is None:
         from django.db.backends.postgresql.base import ServerBindingCursor
@@ -55,7 +55,7 @@ class _ReusedPreparedCursor:
     driver errors become Django's. It is only used while nothing watches the connection's queries."""
 
     def __init__(self, connection: BaseDatabaseWrapper, raw: Any) -> None:
-        self.connection, self.raw, self.cursor = connection, raw, _prepared_cursor_class()(raw)
+        self.connection, self.raw, self.cursor = connection, raw, prepared_cursor_class()(raw)
 
     def __enter__(self) -> _ReusedPreparedCursor:
         return self
@@ -98,7 +98,7 @@ def prepared_cursor(connection: BaseDatabaseWrapper = default_connection, *, slo
             reused = slots[slot] = _ReusedPreparedCursor(connection, raw)
         return reused
     with connection.wrap_database_errors:
-        cursor: CursorWrapper = connection._prepare_cursor(_prepared_cursor_class()(raw))  # type: ignore[attr-defined]
+        cursor: CursorWrapper = connection._prepare_cursor(prepared_cursor_class()(raw))  # type: ignore[attr-defined]
     return cursor
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db.backends.postgresql import base
 
-from config.prepared import ONLY_WHEN_ASKED
+from config.prepared import ONLY_WHEN_ASKED, prepared_cursor_class
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         raw = self.connection
         if raw.prepare_threshold is None:  # Django turns preparing off; asking for it must still work
             raw.prepare_threshold = ONLY_WHEN_ASKED
-        commit, reads = raw.cursor(), [raw.cursor() for _ in carried]
+        commit, reads = raw.cursor(), [prepared_cursor_class()(raw) for _ in carried]  # bound on the server
         started = time.monotonic()
         try:
             with self.wrap_database_errors:
