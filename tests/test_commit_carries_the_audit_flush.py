@@ -89,3 +89,16 @@ def test_a_rolled_back_transaction_forgets_what_its_commit_was_to_carry(committe
     with transaction.atomic():
         append(1)
     assert rows_carried_by_commit("SELECT 42") is None, "the next commit carried only its own statement"
+
+
+def test_the_carried_statement_is_prepared_once_per_connection(committed_db):
+    for i in range(3):
+        with transaction.atomic():
+            append(i)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), sum(generic_plans + custom_plans) FROM pg_prepared_statements WHERE statement = %s",
+            [AFTER_COMMIT_SQL],
+        )
+        statements, executions = cursor.fetchone()
+    assert (statements, executions) == (1, 3), "parsed once, then executed from the prepared statement"
