@@ -61,9 +61,8 @@ def test_a_freeze_committed_while_the_gate_waited_for_the_licence_is_seen(commit
     assert License.objects.get(pk=story.license.pk).renders_used == 0, "a refused render takes no use"
 
 
-def test_a_licence_that_does_not_exist_is_refused_and_nothing_is_locked(committed_db):
+def test_a_licence_that_does_not_exist_is_refused_as_not_found_and_the_gate_s_transaction_ends(committed_db):
     story = make_licensed_story(max_renders=3)
-    License.objects.filter(pk=story.license.pk).update(renders_used=0)
-    story.license.pk = "00000000-0000-4000-8000-000000000000"
+    story.license.pk = "00000000-0000-4000-8000-000000000000"  # the lock finds no row to hold
     assert reserve_a_render(story).reason == RefusalReason.LICENSE_NOT_FOUND
     assert not connection.in_atomic_block

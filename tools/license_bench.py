@@ -71,7 +71,7 @@ class LicenseBenchResult:
             f" {self.reserve_one_trip_per_statement_us:9.1f} us   now / before"
             f" {self.reserve_us / self.reserve_one_trip_per_statement_us:.2f}x",
             f"  SQL statements: {self.check_statements} per check, {self.reserve_statements} per reserve"
-            " (BEGIN, COMMIT and the audit's durability wait included; 4 round trips, as before 7)",
+            " (BEGIN, COMMIT and the audit's durability wait included)",
         ]
 
 
