@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
+from config import jcs
 
 GENESIS_HASH = "0" * 64
 FORMAT_VERSION = 1
@@ -41,8 +41,8 @@ def normalise_data(data: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("audit data must be a JSON object")
     try:
         plain = json.loads(json.dumps(data, allow_nan=False))
-        rfc8785.dumps(plain)  # refuses what JCS cannot represent, before anything is written
-    except (TypeError, ValueError, rfc8785.CanonicalizationError) as exc:
+        jcs.dumps(plain)  # refuses what JCS cannot represent, before anything is written
+    except (TypeError, ValueError, jcs.CanonicalizationError) as exc:
         raise ValueError(f"audit data is not canonical JSON: {exc}") from None
     if not isinstance(plain, dict):
         raise ValueError("audit data must be a JSON object")
@@ -82,7 +82,7 @@ def canonical_entry(
     target_id: str,
     data: dict[str, Any],
 ) -> bytes:
-    return rfc8785.dumps(
+    return jcs.dumps(
         _document(
             seq=seq,
             time=time,
@@ -116,7 +116,7 @@ def canonical_entry_around_seq(
     "data" and before "target", "time" and "v"; only those (whose strings escape every quote) follow
     it, so the last `,"seq":0,` in the text is the top-level one even if `data` holds a "seq" key.
     """
-    text = rfc8785.dumps(
+    text = jcs.dumps(
         _document(
             seq=0,
             time=time,
@@ -212,7 +212,7 @@ def _first_problem(record: EntryRecord, expected_seq: int, prev_hash: str) -> tu
         return "broken_link", {"expected_prev_hash": prev_hash, "stored_prev_hash": record.prev_hash}
     try:
         recomputed = chain_hash(prev_hash, record.canonical())
-    except (ValueError, rfc8785.CanonicalizationError) as exc:
+    except (ValueError, jcs.CanonicalizationError) as exc:
         return "unreadable_entry", {"reason": str(exc)}
     if recomputed != record.entry_hash:
         return "hash_mismatch", {"recomputed_hash": recomputed, "stored_hash": record.entry_hash}

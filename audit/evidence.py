@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import rfc8785
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -34,7 +33,7 @@ from audit.chain import chain_hash
 from audit.checkpoints import audit_checkpoint_create, checkpoint_file, inclusion_proof_for
 from audit.models import AuditEntry
 from audit.signing import verify_document
-from config import clock
+from config import clock, jcs
 
 FORMAT = "likeness-platform-evidence/1"
 
@@ -144,7 +143,7 @@ def build_bundle(
                 }
             )
             archive.writestr(f"entries/{entry.seq}.json", canonical)
-        archive.writestr("checkpoint/signed_tree_head.json", rfc8785.dumps(signed["signed_tree_head"]))
+        archive.writestr("checkpoint/signed_tree_head.json", jcs.dumps(signed["signed_tree_head"]))
         archive.writestr("checkpoint/signature.bin", base64.b64decode(signed["signature"]))
         public = Ed25519PublicKey.from_public_bytes(base64.b64decode(signed["public_key"]))
         archive.writestr(
@@ -204,7 +203,7 @@ def _check_body(
     if not verify_document(head, body["checkpoint"]["signature"], key):
         report.fail("checkpoint signature does not verify" + (" with the trusted key" if trusted_public_key else ""))
     # The loose files are what `openssl pkeyutl` checks by hand, so they must say the same as bundle.json.
-    if _read(archive, "checkpoint/signed_tree_head.json") != rfc8785.dumps(head):
+    if _read(archive, "checkpoint/signed_tree_head.json") != jcs.dumps(head):
         report.fail("checkpoint/signed_tree_head.json differs from bundle.json")
     if _read(archive, "checkpoint/signature.bin") != base64.b64decode(body["checkpoint"]["signature"]):
         report.fail("checkpoint/signature.bin differs from bundle.json")
@@ -245,7 +244,7 @@ def _check_entry(
         report.fail(f"entry {seq}: file missing")
         return False
     document = json.loads(canonical)
-    if rfc8785.dumps(document) != canonical or document.get("seq") != seq:
+    if jcs.dumps(document) != canonical or document.get("seq") != seq:
         report.fail(f"entry {seq}: not the canonical bytes of entry {seq}")
         return False
     ok = True

@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -22,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from audit.chain import format_time
+from config import jcs
 
 LOG_ID = "likeness-platform-audit"
 
@@ -74,12 +74,12 @@ def tree_head_document(*, tree_size: int, root_hash: str, timestamp: datetime, s
 
 
 def sign_document(document: dict[str, Any]) -> str:
-    return base64.b64encode(signing_key().sign(rfc8785.dumps(document))).decode("ascii")
+    return base64.b64encode(signing_key().sign(jcs.dumps(document))).decode("ascii")
 
 
 def verify_document(document: dict[str, Any], signature_b64: str, public_key: Ed25519PublicKey) -> bool:
     try:
-        public_key.verify(base64.b64decode(signature_b64, validate=True), rfc8785.dumps(document))
+        public_key.verify(base64.b64decode(signature_b64, validate=True), jcs.dumps(document))
     except (InvalidSignature, ValueError):
         return False
     return True

@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -38,6 +37,7 @@ from audit import merkle
 from audit.chain import format_time
 from audit.keys import AuditKey, key_from_jwk, parse_time
 from audit.signing import cosignature_document, key_id
+from config import jcs
 
 TIMEOUT_SECONDS = 20
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
@@ -163,7 +163,7 @@ class Witness:
         if moment is None or not key.valid_at(moment):
             raise self._reject("key_not_valid", f"key {key.key_id} was not valid at {head['timestamp']}", checkpoint)
         try:
-            key.public_key.verify(base64.b64decode(checkpoint["signature"]), rfc8785.dumps(head))
+            key.public_key.verify(base64.b64decode(checkpoint["signature"]), jcs.dumps(head))
         except (InvalidSignature, ValueError):
             raise self._reject("bad_signature", "the checkpoint's signature does not verify", checkpoint) from None
 
@@ -208,7 +208,7 @@ class Witness:
         document = cosignature_document(
             signed_tree_head=checkpoint["signed_tree_head"], witness_key_id=self.key_id, cosigned_at=cosigned_at
         )
-        signature = base64.b64encode(self.key.sign(rfc8785.dumps(document))).decode("ascii")
+        signature = base64.b64encode(self.key.sign(jcs.dumps(document))).decode("ascii")
         return {"witness_key_id": self.key_id, "cosigned_at": cosigned_at, "signature": signature}
 
     def run(self, *, post: bool = False) -> WitnessResult:

@@ -23,10 +23,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from config import jcs
 
 LICENSE_TYPE = "likeness-licence"
 REVOCATION_TYPE = "likeness-licence-revocation"
@@ -61,7 +62,7 @@ def parse_time(text: str) -> datetime:
 
 
 def canonical(document: dict[str, Any]) -> bytes:
-    return bytes(rfc8785.dumps(document))
+    return bytes(jcs.dumps(document))
 
 
 def parse(canonical_text: str) -> dict[str, Any]:
