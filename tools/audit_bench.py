@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import rfc8785
 from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -30,6 +31,7 @@ from audit.checkpoints import audit_tree_extend
 from audit.models import AuditEntry
 from audit.selectors import audit_chain_verify
 from audit.services import AuditTarget, audit_record
+from config import jcs
 from tools.scratch import scratch_database
 
 _BASELINE_TABLE = "bench_baseline_insert"
@@ -193,6 +195,31 @@ def appends_per_second(*, writers: int, total_appends: int, in_transaction: bool
     return WriterRun(rate=count / elapsed, phase_us=phase_us)
 
 
+def canonical_entry_timings(*, rounds: int = 20, calls: int = 500) -> dict[str, float]:
+    """Median microseconds to canonicalise one audit entry's document, the platform's way (`config.jcs`)
+    and with the reference `rfc8785` it must match byte for byte, in alternating rounds."""
+    document: dict[str, Any] = {
+        "v": 1,
+        "seq": 0,
+        "time": "2026-11-30T16:00:00.000000Z",
+        "actor": {"id": "42", "label": "studio@example.com"},
+        "action": AuditAction.LICENSE_USE_RESERVED.value,
+        "target": {"type": "licensing.license", "id": str(uuid.uuid4())},
+        "data": {"use": 3, "of": 10, "work_file_sha256": "ab" * 32, "purpose": "film"},
+    }
+    if jcs.dumps(document) != rfc8785.dumps(document):
+        raise RuntimeError("config.jcs and rfc8785 disagree on an audit entry")
+    per_call: dict[str, list[float]] = {"jcs": [], "rfc8785": []}
+    ways: list[tuple[str, Callable[[Any], bytes]]] = [("jcs", jcs.dumps), ("rfc8785", rfc8785.dumps)]
+    for _ in range(rounds):
+        for name, dumps in ways:
+            started = time.perf_counter()
+            for _ in range(calls):
+                dumps(document)
+            per_call[name].append((time.perf_counter() - started) * 1e6 / calls)
+    return {name: statistics.median(values) for name, values in per_call.items()}
+
+
 def fill_chain_to(entries: int, *, batch: int = 5000) -> None:
     """Extend the chain to `entries` entries quickly, with bulk inserts of correctly chained rows."""
     head = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first() or (0, GENESIS_HASH)
@@ -246,6 +273,7 @@ class AuditBenchResult:
     tree_extend_us_per_entry: float
     verify_entries: int
     verify_seconds: list[float]
+    canonical_us: dict[str, float] = field(default_factory=dict)
 
     def _comparison_lines(self, writers: int, now: float, baseline: float) -> list[str]:
         def median_of(mode: str, key: str = "rate") -> float:
@@ -315,6 +343,12 @@ class AuditBenchResult:
                 f"{phases['append_call']:.0f}; COMMIT (chaining, and the durability wait it carries, included) "
                 f"{phases['commit']:.0f}, of which waiting for the audit lock {phases['lock_wait']:.0f}; durability "
                 f"wait in a round trip of its own {phases['durable_wait']:.0f}; Merkle node writes: none (0 per append)"
+            )
+        if self.canonical_us:
+            ours, reference = self.canonical_us["jcs"], self.canonical_us["rfc8785"]
+            out.append(
+                f"canonical JSON of one audit entry (twice per append: the data's check and the entry): "
+                f"{ours:.1f} us (config.jcs), {reference:.1f} us (rfc8785, same bytes); ratio {ours / reference:.2f}"
             )
         out.append(
             f"Merkle tree nodes are written in batches by audit_tree_extend (checkpoint job, or the first proof "
@@ -392,4 +426,5 @@ def run_audit_bench(
             tree_extend_us_per_entry=extend_us,
             verify_entries=verified.entries_checked,
             verify_seconds=timings,
+            canonical_us=canonical_entry_timings(),
         )
