@@ -53,12 +53,14 @@ Synchronisation: cropping, scale and rotation
     steps) scores the autocorrelation at four grid vectors; the best peaks are refined on a fine
     grid (0.05 degrees, 0.1%) against every grid vector within reach, which pins the period to a
     fraction of a pixel across the frame. The residual is warped back (bilinear, at most 2048^2
-    pixels) so the tile is 128 pixels and upright, and folded as above. The unrotated fold at the
-    received size is always tried first (it is free and is the common case); then the
-    ``SYNC_CANDIDATES`` (2) best grids. CPU per 720p still (``bench watermark``'s machine): about
-    40 ms untouched (whitening and one fold decode, as before), 65 ms rotated 5 degrees, and 200 ms
-    for an unmarked one, which pays for everything: the search (one FFT of at most 1024x1024 pixels
-    and a few thousand lookups) and a warp (bounded to 2048^2 pixels) and decode per candidate.
+    pixels) so the tile is 128 pixels and upright, and folded as above. The caller's fixed scales
+    are tried first, unrotated (the fold at the received size is free and is the common case;
+    verification also asks for half size, see render/verification.py), and only if none carries a
+    mark is the search run and its ``SYNC_CANDIDATES`` (2) best grids other than those tried. CPU
+    per 720p still (``bench watermark``'s machine, verification's scales 1 and 2): about 37 ms
+    untouched (whitening and one fold decode), 80 ms rotated 5 degrees, and 71 ms for an unmarked
+    one, which pays for everything: a warp (bounded to 2048^2 pixels) and decode per geometry and
+    the search (one FFT of at most 1024x1024 pixels and a few thousand lookups).
     JPEG's 8-pixel blocks also make a grid; their candidates simply fail the check. Not handled:
     a non-uniform stretch, a flip, a rotation beyond 6 degrees, a copy under a fifth of the marked
     size.
@@ -71,8 +73,8 @@ Decision and false positives
     scores, which sits at 3-5 (measured over the test corpus), while a mark that Viterbi can read
     (per-bit SNR above about 1.2) scores above 8; and the decoded 72-bit word is essentially
     arbitrary, so it passes a 24-bit check with probability 2**-24 (about 6e-8) per geometry
-    tried. With the unrotated fold and two searched grids that is below 2e-7 per decode
-    (0 false marks in the bench's 1,000 unmarked stills and clips). A wrong id needs a
+    tried. With verification's two fixed scales and two searched grids that is below 2.5e-7 per
+    decode (0 false marks in the bench's 1,000 unmarked stills and clips). A wrong id needs a
     decoding error that also lands on a valid CRC, bounded by the same 2**-24 per error event.
     Soft-bit sign agreement with the decoded codeword (``bits_agree``) is reported but not used:
     Viterbi's best codeword agrees with about 80% of random signs, so it separates nothing.
@@ -83,7 +85,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
@@ -399,8 +401,9 @@ def _lattice_score(
     return (values * inside).sum(axis=-1) / np.maximum(inside.sum(axis=-1), 1.0)
 
 
-def _sync_candidates(residual: FloatArray, count: int) -> list[_Geometry]:
-    """The ``count`` likeliest tile grids, from peaks of the residual's autocorrelation.
+def _sync_candidates(residual: FloatArray, count: int, *, known: Iterable[_Geometry] = ()) -> list[_Geometry]:
+    """The ``count`` likeliest tile grids, from peaks of the residual's autocorrelation, other than
+    the ``known`` ones (tried anyway, so they must not take a candidate's place).
 
     A tiled mark repeats every tile, so the autocorrelation of the received residual peaks at the
     grid's vectors whatever the rotation and scale; the picture itself barely correlates that far
@@ -422,9 +425,10 @@ def _sync_candidates(residual: FloatArray, count: int) -> list[_Geometry]:
     order = np.argsort(grid[peaks])[::-1]
     coarse = np.argwhere(peaks)[order]
     found: list[_Geometry] = []
+    skip = list(known)
     for ai, pi in coarse:
         refined = _refine(acf, float(angles[ai]), float(periods[pi]), reach)
-        if not any(refined.same_as(g) for g in found):
+        if not any(refined.same_as(g) for g in found + skip):
             found.append(refined)
         if len(found) >= count:
             break
@@ -589,21 +593,23 @@ class VideoMarkAccumulator:
         self.frames += 1
 
     def geometries(self) -> list[_Geometry]:
-        """Every tile grid the decoder will try, fixed scales first."""
+        """Every tile grid the decoder may try, fixed scales first."""
+        return list(self._geometries_lazily())
+
+    def _geometries_lazily(self) -> Iterator[_Geometry]:
+        # The lattice search is only paid for when no fixed scale carried a mark (the common case does).
         if self._sum is None:
-            return []
-        tried = [_Geometry(0.0, TILE / s) for s in self.scales]
+            return
+        fixed = [_Geometry(0.0, TILE / s) for s in self.scales]
+        yield from fixed
         if self.search:
-            for geometry in _sync_candidates(self._sum, SYNC_CANDIDATES):
-                if not any(geometry.same_as(g) for g in tried):
-                    tried.append(geometry)
-        return tried
+            yield from _sync_candidates(self._sum, SYNC_CANDIDATES, known=fixed)
 
     def result(self) -> DecodeResult:
         if self._sum is None:
             return _NOTHING
         best: DecodeResult | None = None
-        for geometry in self.geometries():
+        for geometry in self._geometries_lazily():
             folded = _fold(_resample(self._sum, geometry))
             result = self.watermarker.decode_fold(
                 folded, frames=self.frames, scale=geometry.scale, angle=math.degrees(geometry.angle)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from render import watermark as wm
+from render.verification import SCALES as VERIFICATION_SCALES
 from tools.watermark_bench import (
     avif,
     crop_edges,
@@ -107,3 +108,12 @@ def test_without_the_search_a_rotated_copy_is_not_read(marked_still):
     rotated = rotate(marked_still, 5.0)
     assert not wm.watermarker_for(KEY).decode(rotated, search=False).found
     assert wm.watermarker_for(KEY).decode(rotated, search=True).mark_id == MARK_ID
+
+
+def test_a_half_size_h264_copy_of_a_panning_shot_is_read_at_the_scales_verification_tries():
+    """Half size is tried directly: in this copy the lattice search alone finds the pan's streaks, not the grid."""
+    pan = panning_clip(photos()["coffee"], frames=48, height=720, width=1280, speed=1.5, seed=1)
+    copy = h264_roundtrip([wm.watermarker_for(KEY).embed(frame, MARK_ID) for frame in pan], crf=28, scale=0.5)
+    assert not wm.decode_video_frames(copy, key=KEY, scales=(1.0,)).found
+    result = wm.decode_video_frames(copy, key=KEY, scales=VERIFICATION_SCALES)
+    assert (result.found, result.mark_id, result.scale) == (True, MARK_ID, 2.0), result

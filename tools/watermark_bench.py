@@ -39,11 +39,12 @@ import numpy as np
 from PIL import Image
 
 from render import watermark as wm
+from render.verification import SCALES as VERIFICATION_SCALES
 
 Transform = Callable[[np.ndarray], np.ndarray]
 ClipTransform = Callable[[list[np.ndarray]], list[np.ndarray]]
-# The fixed scales verification asks for (render/verification.py); the decoder searches the rest.
-DECODE_SCALES: tuple[float, ...] = (1.0,)
+# The fixed scales verification asks for; the decoder searches the rest.
+DECODE_SCALES: tuple[float, ...] = VERIFICATION_SCALES
 
 
 # --- transformations (the list) -----------------------------------------------------
