@@ -53,12 +53,12 @@ Synchronisation: cropping, scale and rotation
     steps) scores the autocorrelation at four grid vectors; the best peaks are refined on a fine
     grid (0.05 degrees, 0.1%) against every grid vector within reach, which pins the period to a
     fraction of a pixel across the frame. The residual is warped back (bilinear, at most 2048^2
-    pixels) so the tile is 128 pixels and upright, and folded as above. The caller's fixed scales
-    are tried first, unrotated (the fold at the received size is free and is the common case;
-    verification also asks for half size, see render/verification.py), and only if none carries a
-    mark is the search run and its ``SYNC_CANDIDATES`` (2) best grids other than those tried. CPU
-    per 720p still (``bench watermark``'s machine, verification's scales 1 and 2): about 37 ms
-    untouched (whitening and one fold decode), 80 ms rotated 5 degrees, and 71 ms for an unmarked
+    pixels) so the tile is 128 pixels and upright, and folded as above. The unrotated fold at the
+    received size is tried first (it is free and is the common case); only if it carries no mark is
+    the search run and its ``SYNC_CANDIDATES`` (2) best grids tried, then the caller's other fixed
+    scales (verification asks for half and quarter size, see render/verification.py). CPU per 720p
+    still (``bench watermark``'s machine, verification's scales): about 37 ms
+    untouched (whitening and one fold decode), 43 ms rotated 5 degrees, and 112 ms for an unmarked
     one, which pays for everything: a warp (bounded to 2048^2 pixels) and decode per geometry and
     the search (one FFT of at most 1024x1024 pixels and a few thousand lookups).
     JPEG's 8-pixel blocks also make a grid; their candidates simply fail the check. Not handled:
@@ -73,7 +73,7 @@ Decision and false positives
     scores, which sits at 3-5 (measured over the test corpus), while a mark that Viterbi can read
     (per-bit SNR above about 1.2) scores above 8; and the decoded 72-bit word is essentially
     arbitrary, so it passes a 24-bit check with probability 2**-24 (about 6e-8) per geometry
-    tried. With verification's two fixed scales and two searched grids that is below 2.5e-7 per
+    tried. With verification's three fixed scales and two searched grids that is below 3e-7 per
     decode (0 false marks in the bench's 1,000 unmarked stills and clips). A wrong id needs a
     decoding error that also lands on a valid CRC, bounded by the same 2**-24 per error event.
     Soft-bit sign agreement with the decoded codeword (``bits_agree``) is reported but not used:
@@ -108,7 +108,7 @@ BAND = (0.02, 0.15)  # cycles per pixel kept in the patterns
 DEFAULT_STRENGTH = 2.75
 MIN_SCORE = 6.0  # sync peak, in standard deviations of the shift scores
 WHITEN_SIGMA = 1.5  # the decoder's high-pass: luma minus a Gaussian blur of this sigma
-SYNC_CANDIDATES = 2  # rotated/rescaled tile grids tried after the fixed scales
+SYNC_CANDIDATES = 2  # rotated/rescaled tile grids tried after the fold at the received size
 MAX_MARK_ID = (1 << ID_BITS) - 1
 
 _CRC24_INIT = 0xB704CE
@@ -593,17 +593,26 @@ class VideoMarkAccumulator:
         self.frames += 1
 
     def geometries(self) -> list[_Geometry]:
-        """Every tile grid the decoder may try, fixed scales first."""
+        """Every tile grid the decoder may try, in the order it tries them."""
         return list(self._geometries_lazily())
 
     def _geometries_lazily(self) -> Iterator[_Geometry]:
-        # The lattice search is only paid for when no fixed scale carried a mark (the common case does).
+        # In order of cost: the first scale (the received size, the common case) needs no search; the
+        # search's grids come next, since it finds a rotated or rescaled copy's grid most of the time;
+        # the other fixed scales last, for copies whose grid the search lost. Each geometry once.
         if self._sum is None:
             return
         fixed = [_Geometry(0.0, TILE / s) for s in self.scales]
-        yield from fixed
+        tried = fixed[:1]
+        yield fixed[0]
         if self.search:
-            yield from _sync_candidates(self._sum, SYNC_CANDIDATES, known=fixed)
+            for geometry in _sync_candidates(self._sum, SYNC_CANDIDATES, known=tried):
+                tried.append(geometry)
+                yield geometry
+        for geometry in fixed[1:]:
+            if not any(geometry.same_as(g) for g in tried):
+                tried.append(geometry)
+                yield geometry
 
     def result(self) -> DecodeResult:
         if self._sum is None:

@@ -117,3 +117,12 @@ def test_a_half_size_h264_copy_of_a_panning_shot_is_read_at_the_scales_verificat
     assert not wm.decode_video_frames(copy, key=KEY, scales=(1.0,)).found
     result = wm.decode_video_frames(copy, key=KEY, scales=VERIFICATION_SCALES)
     assert (result.found, result.mark_id, result.scale) == (True, MARK_ID, 2.0), result
+
+
+def test_a_quarter_size_copy_of_grass_is_read_at_the_scales_verification_tries():
+    """Quarter size is tried directly: grass repeats enough that the lattice search alone loses the grid."""
+    grass = fit(photos()["grass"], height=720, width=1280)
+    copy = resize(wm.watermarker_for(KEY).embed(grass, MARK_ID), 0.25)
+    assert not wm.decode_image(copy, key=KEY).found
+    result = wm.decode_image(copy, key=KEY, scales=VERIFICATION_SCALES)
+    assert (result.found, result.mark_id, result.scale) == (True, MARK_ID, 4.0), result
