@@ -62,7 +62,7 @@ def parse_time(text: str) -> datetime:
 
 
 def canonical(document: dict[str, Any]) -> bytes:
-    return bytes(jcs.dumps(document))
+    return jcs.dumps(document)
 
 
 def parse(canonical_text: str) -> dict[str, Any]:
